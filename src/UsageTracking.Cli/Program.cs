@@ -1,0 +1,3 @@
+using UsageTracking.Cli;
+
+return await UsageCli.RunAsync(args, Console.Out, Console.Error);

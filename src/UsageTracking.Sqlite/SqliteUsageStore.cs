@@ -1,0 +1,468 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace UsageTracking.Sqlite;
+
+/// <summary>
+/// The usage table in an embedded SQLite file: WAL mode, one transaction and one prepared command per batch,
+/// <c>INSERT OR IGNORE</c> on a unique <c>event_id</c>, and indexes for the stats and the seed's example analyses.
+/// Timestamps are stored as UTC text <c>YYYY-MM-DD HH:MM:SS.fff</c>, which sorts in time order and works with SQLite's date functions.
+/// </summary>
+public sealed class SqliteUsageStore : IUsageStore
+{
+    internal const string TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff";
+    private const int CleanupChunk = 10_000;
+
+    private static readonly string[] ExtendedColumns =
+    [
+        "event_id TEXT", "session_id TEXT", "detail TEXT", "duration_ms REAL", "model TEXT",
+        "input_tokens INTEGER", "output_tokens INTEGER", "cost_usd REAL", "properties TEXT",
+    ];
+
+    private readonly string _connectionString;
+    private readonly string _table;
+    private readonly string _indexPrefix;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writeConnection;
+    private SqliteCommand? _insert;
+    private StoreSchemaMode? _mode;
+
+    /// <summary>Opens (lazily) the usage table in a SQLite file.</summary>
+    /// <param name="pathOrConnectionString">A file path, or a <c>Data Source=…</c> connection string.</param>
+    /// <param name="tableName">The table: a name, or <c>main.name</c>.</param>
+    /// <param name="logger">For schema messages; null for none.</param>
+    public SqliteUsageStore(string pathOrConnectionString, string tableName = "central_app_usage", ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pathOrConnectionString);
+        var builder = pathOrConnectionString.Contains('=', StringComparison.Ordinal)
+            ? new SqliteConnectionStringBuilder(pathOrConnectionString)
+            : new SqliteConnectionStringBuilder { DataSource = pathOrConnectionString };
+        if (builder.Mode is SqliteOpenMode.ReadWriteCreate or SqliteOpenMode.ReadWrite && builder.DataSource is { Length: > 0 } file && file != ":memory:")
+        {
+            builder.DataSource = Path.GetFullPath(file);
+            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+        }
+
+        builder.DefaultTimeout = builder.DefaultTimeout == 30 ? 10 : builder.DefaultTimeout;
+        _connectionString = builder.ToString();
+        DatabasePath = builder.DataSource;
+
+        var parts = tableName.Split('.');
+        if (parts.Length > 2 || parts.Length == 2 && !string.Equals(parts[0], "main", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"UsageTracking:TableName '{tableName}' is not a SQLite table name; use a plain name such as central_app_usage.");
+        }
+
+        TableName = parts[^1];
+        _table = Quote(TableName);
+        _indexPrefix = TableName;
+        _logger = logger ?? NullLogger<SqliteUsageStore>.Instance;
+    }
+
+    /// <summary>The database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>The table name.</summary>
+    public string TableName { get; }
+
+    /// <inheritdoc />
+    public string Description => $"SQLite file {DatabasePath} (table {TableName})";
+
+    /// <inheritdoc />
+    public async Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = WriteConnection();
+            _mode = EnsureSchema(connection, allowUpgrade);
+            _insert?.Dispose();
+            _insert = null;
+            return _mode.Value;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = WriteConnection();
+            _mode ??= EnsureSchema(connection, allowUpgrade: true);
+            using var transaction = connection.BeginTransaction();
+            var insert = _insert ??= CreateInsert(connection, _mode.Value);
+            insert.Transaction = transaction;
+            var p = insert.Parameters;
+            foreach (var e in batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                p[0].Value = e.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+                p[1].Value = e.AppName ?? "";
+                p[2].Value = e.User ?? "";
+                if (_mode == StoreSchemaMode.Compat)
+                {
+                    p[3].Value = e.CompatAction;
+                }
+                else
+                {
+                    p[3].Value = e.Action;
+                    p[4].Value = (object?)e.EventId ?? DBNull.Value;
+                    p[5].Value = (object?)e.SessionId ?? DBNull.Value;
+                    p[6].Value = (object?)e.Detail ?? DBNull.Value;
+                    p[7].Value = (object?)e.DurationMs ?? DBNull.Value;
+                    p[8].Value = (object?)e.Model ?? DBNull.Value;
+                    p[9].Value = (object?)e.InputTokens ?? DBNull.Value;
+                    p[10].Value = (object?)e.OutputTokens ?? DBNull.Value;
+                    p[11].Value = e.CostUsd is { } cost ? (double)cost : DBNull.Value;
+                    p[12].Value = (object?)e.PropertiesJson ?? DBNull.Value;
+                }
+
+                insert.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase))
+        {
+            // The table was dropped under us: prepare it again on the next attempt.
+            _mode = null;
+            _insert?.Dispose();
+            _insert = null;
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<UsageStats> GetStatsAsync(UsageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!TableExists(connection))
+        {
+            return new UsageStats(query.Since, query.Until, query.AppName, query.User, 0, 0, 0, [], []);
+        }
+
+        var where = Where(query);
+        long total = 0, users = 0, errors = 0;
+        using (var command = Command(connection, $"""
+            SELECT COUNT(*), COUNT(DISTINCT "user"),
+                   COALESCE(SUM(CASE WHEN action LIKE '%\_error%' ESCAPE '\' THEN 1 ELSE 0 END), 0)
+            FROM {_table} WHERE {where}
+            """, query))
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                (total, users, errors) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            }
+        }
+
+        var byAction = new List<ActionCount>();
+        using (var command = Command(connection, $"SELECT action, COUNT(*) AS n FROM {_table} WHERE {where} GROUP BY action ORDER BY n DESC, action", query))
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                byAction.Add(new ActionCount(reader.IsDBNull(0) ? "" : reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        var byDay = new List<DayCount>();
+        using (var command = Command(connection, $"""
+            SELECT substr("timestamp", 1, 10) AS day, COUNT(*), COUNT(DISTINCT "user")
+            FROM {_table} WHERE {where} GROUP BY day ORDER BY day
+            """, query))
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (DateOnly.TryParseExact(reader.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                {
+                    byDay.Add(new DayCount(day, reader.GetInt64(1), reader.GetInt64(2)));
+                }
+            }
+        }
+
+        return new UsageStats(query.Since, query.Until, query.AppName, query.User, total, users, errors, byAction, byDay);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<UsageEvent> ReadEventsAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!TableExists(connection))
+        {
+            yield break;
+        }
+
+        var extended = Columns(connection).Contains("event_id");
+        var columns = extended
+            ? "\"timestamp\", app_name, \"user\", action, event_id, session_id, detail, duration_ms, model, input_tokens, output_tokens, cost_usd, properties"
+            : "\"timestamp\", app_name, \"user\", action";
+        using var command = Command(connection, $"SELECT {columns} FROM {_table} WHERE {Where(query)} ORDER BY \"timestamp\"", query);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new UsageEvent
+            {
+                Timestamp = ParseTimestamp(reader.IsDBNull(0) ? null : reader.GetString(0)),
+                AppName = String(reader, 1),
+                User = String(reader, 2),
+                Action = String(reader, 3) ?? "",
+                EventId = extended ? String(reader, 4) : null,
+                SessionId = extended ? String(reader, 5) : null,
+                Detail = extended ? String(reader, 6) : null,
+                DurationMs = extended && !reader.IsDBNull(7) ? reader.GetDouble(7) : null,
+                Model = extended ? String(reader, 8) : null,
+                InputTokens = extended && !reader.IsDBNull(9) ? reader.GetInt64(9) : null,
+                OutputTokens = extended && !reader.IsDBNull(10) ? reader.GetInt64(10) : null,
+                CostUsd = extended && !reader.IsDBNull(11) ? (decimal)reader.GetDouble(11) : null,
+                PropertiesJson = extended ? String(reader, 12) : null,
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!TableExists(connection))
+        {
+            return 0;
+        }
+
+        // Small chunks, each its own transaction, so the writer never waits long for the lock.
+        long deleted = 0;
+        using var command = connection.CreateCommand();
+        command.CommandText = $"DELETE FROM {_table} WHERE rowid IN (SELECT rowid FROM {_table} WHERE \"timestamp\" < $cutoff LIMIT {CleanupChunk})";
+        command.Parameters.AddWithValue("$cutoff", cutoff.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
+        int n;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            n = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            deleted += n;
+        }
+        while (n == CleanupChunk);
+        return deleted;
+    }
+
+    /// <inheritdoc />
+    public StoreErrorKind Classify(Exception exception) => exception switch
+    {
+        // Constraint, type mismatch, too big, out of range: this data, not the store.
+        SqliteException { SqliteErrorCode: var code } when (code & 0xFF) is 18 or 19 or 20 or 25 => StoreErrorKind.Rejected,
+        _ => StoreErrorKind.Transient,
+    };
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _insert?.Dispose();
+            if (_writeConnection is not null)
+            {
+                await _writeConnection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _writeConnection = null;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private SqliteConnection WriteConnection()
+    {
+        if (_writeConnection is { State: System.Data.ConnectionState.Open })
+        {
+            return _writeConnection;
+        }
+
+        _writeConnection?.Dispose();
+        _insert = null;
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        _writeConnection = connection;
+        return connection;
+    }
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private StoreSchemaMode EnsureSchema(SqliteConnection connection, bool allowUpgrade)
+    {
+        var columns = Columns(connection);
+        if (columns.Count == 0)
+        {
+            if (!allowUpgrade)
+            {
+                throw new UsageStoreException($"The table {TableName} does not exist in {DatabasePath} and UsageTracking:AllowSchemaUpgrade is false.");
+            }
+
+            Execute(connection, CreateTableSql());
+            _logger.LogInformation("Created usage table {Table} in {Path}.", TableName, DatabasePath);
+            return StoreSchemaMode.Extended;
+        }
+
+        if (columns.Contains("event_id"))
+        {
+            Execute(connection, CreateIndexesSql());
+            return StoreSchemaMode.Extended;
+        }
+
+        if (!allowUpgrade)
+        {
+            return StoreSchemaMode.Compat;
+        }
+
+        using (var transaction = connection.BeginTransaction())
+        {
+            foreach (var column in ExtendedColumns.Where(c => !columns.Contains(c.Split(' ')[0])))
+            {
+                Execute(connection, $"ALTER TABLE {_table} ADD COLUMN {column}", transaction);
+            }
+
+            transaction.Commit();
+        }
+
+        Execute(connection, CreateIndexesSql());
+        _logger.LogInformation("Added the extended columns to the 4-column usage table {Table} in {Path}.", TableName, DatabasePath);
+        return StoreSchemaMode.Extended;
+    }
+
+    internal string CreateTableSql() => $"""
+        CREATE TABLE IF NOT EXISTS {_table} (
+            "timestamp"   TEXT NOT NULL,
+            app_name      TEXT NOT NULL,
+            "user"        TEXT NOT NULL,
+            action        TEXT NOT NULL,
+            event_id      TEXT,
+            session_id    TEXT,
+            detail        TEXT,
+            duration_ms   REAL,
+            model         TEXT,
+            input_tokens  INTEGER,
+            output_tokens INTEGER,
+            cost_usd      REAL,
+            properties    TEXT
+        );
+        {CreateIndexesSql()}
+        """;
+
+    internal string CreateIndexesSql() => $"""
+        CREATE UNIQUE INDEX IF NOT EXISTS {Quote($"ux_{_indexPrefix}_event_id")} ON {_table} (event_id);
+        CREATE INDEX IF NOT EXISTS {Quote($"ix_{_indexPrefix}_app_time")} ON {_table} (app_name, "timestamp");
+        CREATE INDEX IF NOT EXISTS {Quote($"ix_{_indexPrefix}_app_action_time")} ON {_table} (app_name, action, "timestamp");
+        CREATE INDEX IF NOT EXISTS {Quote($"ix_{_indexPrefix}_time")} ON {_table} ("timestamp");
+        """;
+
+    private SqliteCommand CreateInsert(SqliteConnection connection, StoreSchemaMode mode)
+    {
+        var command = connection.CreateCommand();
+        string[] names = mode == StoreSchemaMode.Compat
+            ? ["timestamp", "app_name", "user", "action"]
+            : ["timestamp", "app_name", "user", "action", "event_id", "session_id", "detail", "duration_ms", "model", "input_tokens", "output_tokens", "cost_usd", "properties"];
+        var verb = mode == StoreSchemaMode.Compat ? "INSERT" : "INSERT OR IGNORE";
+        command.CommandText = $"{verb} INTO {_table} ({string.Join(", ", names.Select(Quote))}) VALUES ({string.Join(", ", names.Select((_, i) => $"$p{i}"))})";
+        for (var i = 0; i < names.Length; i++)
+        {
+            command.Parameters.Add(new SqliteParameter($"$p{i}", null));
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    private HashSet<string> Columns(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM pragma_table_info($table)";
+        command.Parameters.AddWithValue("$table", TableName);
+        using var reader = command.ExecuteReader();
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.Read())
+        {
+            columns.Add(reader.GetString(0));
+        }
+
+        return columns;
+    }
+
+    private bool TableExists(SqliteConnection connection) => Columns(connection).Count > 0;
+
+    private static string Where(UsageQuery query)
+    {
+        var where = "\"timestamp\" >= $since AND \"timestamp\" < $until";
+        if (query.AppName is not null)
+        {
+            where += " AND app_name = $app";
+        }
+
+        if (query.User is not null)
+        {
+            where += " AND \"user\" = $user";
+        }
+
+        return where;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, UsageQuery query)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$since", query.Since.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$until", query.Until.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
+        if (query.AppName is not null)
+        {
+            command.Parameters.AddWithValue("$app", query.AppName);
+        }
+
+        if (query.User is not null)
+        {
+            command.Parameters.AddWithValue("$user", query.User);
+        }
+
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    private static string? String(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal)?.ToString();
+
+    internal static DateTimeOffset ParseTimestamp(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
+            ? value
+            : default;
+
+    internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

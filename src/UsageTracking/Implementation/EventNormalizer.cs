@@ -1,0 +1,171 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace UsageTracking.Implementation;
+
+/// <summary>
+/// Brings an event within <see cref="FieldLimits"/> and fills in its defaults, on the writer thread
+/// (or on the caller's in durable mode). Never throws: whatever cannot be kept is replaced and counted.
+/// </summary>
+internal sealed class EventNormalizer(string appName, string defaultUser, DeliveryCounters counters)
+{
+    private const string MissingAction = "unknown";
+
+    private static readonly JsonSerializerOptions PropertiesJsonOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = false,
+    };
+
+    public UsageEvent Normalize(UsageEvent e)
+    {
+        var eventId = e.EventId is { Length: > 0 and <= 64 } id ? id : null;
+        if (e.EventId is not null && eventId is null)
+        {
+            counters.AddTruncated(TruncatedField.EventId);
+        }
+
+        var app = Clean(e.AppName, FieldLimits.AppName, TruncatedField.AppName);
+        var user = Clean(e.User, FieldLimits.User, TruncatedField.User);
+        var action = Clean(e.Action, FieldLimits.Action, TruncatedField.Action);
+        var session = Clean(e.SessionId, FieldLimits.SessionId, TruncatedField.SessionId);
+        var detail = Clean(e.Detail, FieldLimits.Detail, TruncatedField.Detail);
+        var model = Clean(e.Model, FieldLimits.Model, TruncatedField.Model);
+        var properties = PropertiesText(e);
+        var timestamp = e.Timestamp.Offset == TimeSpan.Zero ? e.Timestamp : e.Timestamp.ToUniversalTime();
+        var duration = e.DurationMs is { } d && !double.IsFinite(d) ? null : e.DurationMs;
+
+        var unchanged = ReferenceEquals(app, e.AppName) && ReferenceEquals(user, e.User) && ReferenceEquals(action, e.Action)
+            && ReferenceEquals(session, e.SessionId) && ReferenceEquals(detail, e.Detail) && ReferenceEquals(model, e.Model)
+            && ReferenceEquals(properties, e.PropertiesJson) && e.Properties is null && timestamp == e.Timestamp
+            && duration == e.DurationMs && ReferenceEquals(eventId, e.EventId);
+
+        var result = unchanged ? e : e with
+        {
+            AppName = app,
+            User = user,
+            Action = action ?? MissingAction,
+            SessionId = session,
+            Detail = detail,
+            Model = model,
+            PropertiesJson = properties,
+            Properties = null,
+            Timestamp = timestamp,
+            DurationMs = duration,
+            EventId = eventId,
+        };
+
+        result.AssignDefaults(appName, defaultUser, string.IsNullOrWhiteSpace(result.EventId) ? EventIds.New(timestamp) : result.EventId);
+        if (string.IsNullOrWhiteSpace(result.AppName) || string.IsNullOrWhiteSpace(result.User) || string.IsNullOrWhiteSpace(result.Action))
+        {
+            result = result with
+            {
+                AppName = string.IsNullOrWhiteSpace(result.AppName) ? appName : result.AppName,
+                User = string.IsNullOrWhiteSpace(result.User) ? defaultUser : result.User,
+                Action = string.IsNullOrWhiteSpace(result.Action) ? MissingAction : result.Action,
+            };
+        }
+
+        return result;
+    }
+
+    private string? Clean(string? value, int max, TruncatedField field)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var text = value;
+        if (text.Length > max)
+        {
+            var cut = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+            text = text[..cut];
+            counters.AddTruncated(field);
+        }
+
+        return ReplaceUnencodable(text);
+    }
+
+    /// <summary>
+    /// Lone surrogates cannot be encoded as UTF-8 (the spool's JSON writer refuses them) and NUL is refused
+    /// by PostgreSQL text: both become U+FFFD, as SQLite's own UTF-8 conversion would do for surrogates.
+    /// </summary>
+    internal static string ReplaceUnencodable(string text)
+    {
+        var span = text.AsSpan();
+        if (span.IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && span.IndexOf('\0') < 0)
+        {
+            return text;
+        }
+
+        return string.Create(text.Length, text, static (dest, src) =>
+        {
+            for (var i = 0; i < src.Length; i++)
+            {
+                var c = src[i];
+                if (char.IsHighSurrogate(c) && i + 1 < src.Length && char.IsLowSurrogate(src[i + 1]))
+                {
+                    dest[i] = c;
+                    dest[i + 1] = src[i + 1];
+                    i++;
+                }
+                else
+                {
+                    dest[i] = char.IsSurrogate(c) || c == '\0' ? '\uFFFD' : c;
+                }
+            }
+        });
+    }
+
+    private string? PropertiesText(UsageEvent e)
+    {
+        string? json;
+        if (e.PropertiesJson is not null)
+        {
+            json = IsJsonObject(e.PropertiesJson)
+                ? e.PropertiesJson
+                : Serialize(new Dictionary<string, object?> { ["_invalid_json"] = ReplaceUnencodable(Truncate(e.PropertiesJson, 1_000)) });
+        }
+        else if (e.Properties is not null)
+        {
+            try
+            {
+                json = JsonSerializer.Serialize(e.Properties, PropertiesJsonOptions);
+            }
+            catch (Exception ex)
+            {
+                json = Serialize(new Dictionary<string, object?> { ["_error"] = $"properties could not be serialised: {ex.GetType().Name}" });
+            }
+        }
+        else
+        {
+            return null;
+        }
+
+        if (json.Length > FieldLimits.PropertiesJson)
+        {
+            counters.AddTruncated(TruncatedField.Properties);
+            return Serialize(new Dictionary<string, object?> { ["_truncated"] = true, ["_length"] = json.Length });
+        }
+
+        return ReferenceEquals(json, e.PropertiesJson) ? json : ReplaceUnencodable(json);
+    }
+
+    private static string Serialize(Dictionary<string, object?> value) => JsonSerializer.Serialize(value, PropertiesJsonOptions);
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    private static bool IsJsonObject(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,449 @@
+using System.Buffers;
+using System.Diagnostics;
+
+namespace UsageTracking.Implementation;
+
+/// <summary>
+/// The on-disk spool: a folder of JSON-lines files replayed oldest first (names start with UTC ticks).
+/// <list type="bullet">
+/// <item><c>*-b-*.jsonl</c>: a batch the store could not take, written to a temporary name and renamed, so it is whole or absent.</item>
+/// <item><c>*-o-*.jsonl</c>: events that found the in-memory queue full, appended on the caller's thread.</item>
+/// <item><c>*-j-*.jsonl</c>: the durable-mode journal; deleted once every event in it is written or spooled, replayed after a crash.</item>
+/// <item><c>quarantine/*.jsonl</c>: events the store refused on their own, with the reason; never replayed automatically.</item>
+/// </list>
+/// Files this process is appending to are held with an exclusive lock, so another process sharing the folder skips them,
+/// and a replay holds its file locked until it is written and deleted.
+/// </summary>
+internal sealed class Spool : IDisposable
+{
+    private const long AppendFileMaxBytes = 4 * 1024 * 1024;
+    private static int s_sequence;
+
+    private readonly long _maxBytes;
+    private readonly TimeProvider _time;
+    private readonly DeliveryCounters _counters;
+    private readonly Lock _appendLock = new();
+    private readonly HashSet<string> _ownFiles = new(StringComparer.Ordinal);
+    private readonly ArrayBufferWriter<byte> _appendBuffer = new(1024);
+    private AppendFile? _journal;
+    private AppendFile? _overflow;
+    private long _bytes;
+    private int _files;
+
+    public Spool(string directory, long maxBytes, TimeProvider time, DeliveryCounters counters)
+    {
+        Directory = Path.GetFullPath(directory);
+        QuarantineDirectory = Path.Combine(Directory, "quarantine");
+        _maxBytes = maxBytes;
+        _time = time;
+        _counters = counters;
+        System.IO.Directory.CreateDirectory(Directory);
+        foreach (var file in new DirectoryInfo(Directory).EnumerateFiles("*.jsonl"))
+        {
+            _bytes += file.Length;
+            _files++;
+        }
+    }
+
+    public string Directory { get; }
+
+    public string QuarantineDirectory { get; }
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public int Files => Volatile.Read(ref _files);
+
+    /// <summary>Writes a whole batch as one new file. False when the spool is full or the disk refuses; the caller counts the loss.</summary>
+    public bool TryWriteBatch(IReadOnlyList<UsageEvent> events, out DropReason failure) =>
+        TryWriteFile(NewName("b"), events, out failure);
+
+    /// <summary>Appends one event to the durable journal before the caller's <c>Track</c> returns.</summary>
+    public JournalSegment? AppendJournal(UsageEvent e)
+    {
+        lock (_appendLock)
+        {
+            _journal ??= OpenAppendFile("j", journal: true);
+            var segment = _journal.Segment!;
+            segment.AddOutstanding();
+            if (!Append(_journal, e))
+            {
+                segment.Ack();
+                return null;
+            }
+
+            if (_journal.Length >= AppendFileMaxBytes)
+            {
+                CloseAppendFile(ref _journal);
+            }
+
+            return segment;
+        }
+    }
+
+    /// <summary>Appends an event that found the queue full; it is replayed like a spooled batch.</summary>
+    public bool AppendOverflow(UsageEvent e, out DropReason failure)
+    {
+        lock (_appendLock)
+        {
+            if (Bytes >= _maxBytes)
+            {
+                failure = DropReason.SpoolFull;
+                return false;
+            }
+
+            _overflow ??= OpenAppendFile("o", journal: false);
+            if (!Append(_overflow, e))
+            {
+                failure = DropReason.SpoolError;
+                return false;
+            }
+
+            if (_overflow.Length >= AppendFileMaxBytes)
+            {
+                CloseAppendFile(ref _overflow);
+            }
+
+            failure = default;
+            return true;
+        }
+    }
+
+    /// <summary>Closes the overflow file so the replay can take it.</summary>
+    public void SealOverflow()
+    {
+        if (Volatile.Read(ref _overflow) is null)
+        {
+            return;
+        }
+
+        lock (_appendLock)
+        {
+            CloseAppendFile(ref _overflow);
+        }
+    }
+
+    /// <summary>Replayable files, oldest first: everything but the files this process is appending to.</summary>
+    public IReadOnlyList<string> PendingFiles()
+    {
+        string[] names;
+        try
+        {
+            names = System.IO.Directory.GetFiles(Directory, "*.jsonl");
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+
+        lock (_appendLock)
+        {
+            return names.Where(n => !_ownFiles.Contains(n)).Order(StringComparer.Ordinal).ToArray();
+        }
+    }
+
+    /// <summary>Opens a spool file for replay with an exclusive lock; null when another process holds it or it is gone.</summary>
+    public SpoolLease? TryLease(string path)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, 64 * 1024, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var events = new List<UsageEvent>();
+        long corrupt = 0;
+        try
+        {
+            var data = new byte[stream.Length];
+            stream.ReadExactly(data);
+            var span = data.AsSpan();
+            while (!span.IsEmpty)
+            {
+                var end = span.IndexOf((byte)'\n');
+                var line = end < 0 ? span : span[..end];
+                span = end < 0 ? [] : span[(end + 1)..];
+                if (line.Trim((byte)' ').IsEmpty)
+                {
+                    continue;
+                }
+
+                if (SpoolSerializer.ReadLine(line) is { } e)
+                {
+                    events.Add(e);
+                }
+                else
+                {
+                    corrupt++;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            stream.Dispose();
+            return null;
+        }
+
+        if (corrupt > 0)
+        {
+            _counters.AddCorruptSpoolLines(corrupt);
+        }
+
+        return new SpoolLease(this, path, stream, events, corrupt);
+    }
+
+    /// <summary>Sets aside an event the store refused on its own, with the reason.</summary>
+    public bool Quarantine(UsageEvent e, string reason)
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(QuarantineDirectory);
+            var path = Path.Combine(QuarantineDirectory, $"{_time.GetUtcNow().UtcDateTime:yyyyMMdd}.jsonl");
+            var buffer = new ArrayBufferWriter<byte>(512);
+            SpoolSerializer.WriteQuarantineLine(buffer, e, reason, _time.GetUtcNow());
+            lock (_appendLock)
+            {
+                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+                stream.Write(buffer.WrittenSpan);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_appendLock)
+        {
+            CloseAppendFile(ref _journal);
+            CloseAppendFile(ref _overflow);
+        }
+    }
+
+    internal void Completed(string path, long length)
+    {
+        Interlocked.Add(ref _bytes, -length);
+        Interlocked.Decrement(ref _files);
+    }
+
+    internal bool TryWriteRemainder(string originalPath, IReadOnlyList<UsageEvent> remaining)
+    {
+        // Same tick prefix as the original, so the remainder keeps its place at the head of the replay order.
+        var name = Path.GetFileNameWithoutExtension(originalPath);
+        var tick = name.Split('-')[0];
+        return TryWriteFile(Path.Combine(Directory, $"{tick}-r-{Environment.ProcessId}-{Interlocked.Increment(ref s_sequence)}.jsonl"), remaining, out _);
+    }
+
+    private bool TryWriteFile(string path, IReadOnlyList<UsageEvent> events, out DropReason failure)
+    {
+        var buffer = new ArrayBufferWriter<byte>(events.Count * 256);
+        foreach (var e in events)
+        {
+            SpoolSerializer.WriteLine(buffer, e);
+        }
+
+        if (Bytes + buffer.WrittenCount > _maxBytes)
+        {
+            failure = DropReason.SpoolFull;
+            return false;
+        }
+
+        var temp = path + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(buffer.WrittenSpan);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            failure = DropReason.SpoolError;
+            return false;
+        }
+
+        Interlocked.Add(ref _bytes, buffer.WrittenCount);
+        Interlocked.Increment(ref _files);
+        failure = default;
+        return true;
+    }
+
+    private bool Append(AppendFile file, UsageEvent e)
+    {
+        _appendBuffer.ResetWrittenCount();
+        SpoolSerializer.WriteLine(_appendBuffer, e);
+        try
+        {
+            // Unbuffered stream: each event is one write(2), in the kernel before Track returns.
+            file.Stream.Write(_appendBuffer.WrittenSpan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        file.Length += _appendBuffer.WrittenCount;
+        Interlocked.Add(ref _bytes, _appendBuffer.WrittenCount);
+        return true;
+    }
+
+    private AppendFile OpenAppendFile(string kind, bool journal)
+    {
+        var path = NewName(kind);
+        var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        _ownFiles.Add(path);
+        Interlocked.Increment(ref _files);
+        var file = new AppendFile(path, stream);
+        if (journal)
+        {
+            file.Segment = new JournalSegment(this, path);
+        }
+
+        return file;
+    }
+
+    private void CloseAppendFile(ref AppendFile? file)
+    {
+        if (file is null)
+        {
+            return;
+        }
+
+        file.Stream.Dispose();
+        _ownFiles.Remove(file.Path);
+        file.Segment?.Close(file.Length);
+        file = null;
+    }
+
+    internal void DeleteJournal(string path, long length)
+    {
+        if (TryDelete(path))
+        {
+            Completed(path, length);
+        }
+    }
+
+    private string NewName(string kind) =>
+        Path.Combine(Directory, $"{_time.GetUtcNow().UtcTicks:D19}-{kind}-{Environment.ProcessId}-{Interlocked.Increment(ref s_sequence)}.jsonl");
+
+    internal static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Debug.WriteLine(ex.Message);
+            return false;
+        }
+    }
+
+    private sealed class AppendFile(string path, FileStream stream)
+    {
+        public string Path { get; } = path;
+        public FileStream Stream { get; } = stream;
+        public long Length { get; set; }
+        public JournalSegment? Segment { get; set; }
+    }
+}
+
+/// <summary>
+/// One durable-mode journal file and how many of its events are still in memory. Once closed and every event
+/// acknowledged (written, spooled or quarantined), the file is deleted; after a crash it is replayed instead.
+/// </summary>
+internal sealed class JournalSegment(Spool spool, string path)
+{
+    private readonly Lock _lock = new();
+    private int _outstanding;
+    private bool _closed;
+    private long _length;
+
+    public void AddOutstanding()
+    {
+        lock (_lock)
+        {
+            _outstanding++;
+        }
+    }
+
+    public void Ack()
+    {
+        lock (_lock)
+        {
+            _outstanding--;
+            if (!_closed || _outstanding > 0)
+            {
+                return;
+            }
+        }
+
+        spool.DeleteJournal(path, _length);
+    }
+
+    public void Close(long length)
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            _length = length;
+            if (_outstanding > 0)
+            {
+                return;
+            }
+        }
+
+        spool.DeleteJournal(path, _length);
+    }
+}
+
+/// <summary>A spool file held open and locked while its events are replayed.</summary>
+internal sealed class SpoolLease(Spool spool, string path, FileStream stream, List<UsageEvent> events, long corruptLines) : IDisposable
+{
+    public string Path { get; } = path;
+    public IReadOnlyList<UsageEvent> Events { get; } = events;
+    public long CorruptLines { get; } = corruptLines;
+
+    /// <summary>Every event is in the store: delete the file.</summary>
+    public void Complete()
+    {
+        var length = stream.Length;
+        if (Spool.TryDelete(Path))
+        {
+            spool.Completed(Path, length);
+        }
+
+        stream.Dispose();
+    }
+
+    /// <summary>
+    /// The first events are in the store, the rest are not: keep only the rest, so a later replay does not
+    /// send the written ones again (which the 4-column seed table could not deduplicate).
+    /// </summary>
+    public void KeepRemainder(int alreadyWritten)
+    {
+        if (alreadyWritten <= 0)
+        {
+            return;
+        }
+
+        if (spool.TryWriteRemainder(Path, Events.Skip(alreadyWritten).ToList()))
+        {
+            Complete();
+        }
+    }
+
+    public void Dispose() => stream.Dispose();
+}

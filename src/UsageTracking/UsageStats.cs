@@ -1,0 +1,75 @@
+namespace UsageTracking;
+
+/// <summary>A summary of usage over a time range.</summary>
+/// <param name="Since">Start of the range (inclusive, UTC).</param>
+/// <param name="Until">End of the range (exclusive, UTC).</param>
+/// <param name="AppName">The app summarised, or null for all apps.</param>
+/// <param name="User">The user summarised, or null for all users.</param>
+/// <param name="TotalEvents">Rows in the range.</param>
+/// <param name="DistinctUsers">Distinct users in the range.</param>
+/// <param name="ErrorCount">Rows whose action contains <c>_error</c> (both <c>sql_error</c> and the seed's <c>sql_error: message</c>).</param>
+/// <param name="ByAction">Rows per action, most frequent first.</param>
+/// <param name="ByDay">Rows per UTC day, oldest first.</param>
+public sealed record UsageStats(
+    DateTimeOffset Since,
+    DateTimeOffset Until,
+    string? AppName,
+    string? User,
+    long TotalEvents,
+    long DistinctUsers,
+    long ErrorCount,
+    IReadOnlyList<ActionCount> ByAction,
+    IReadOnlyList<DayCount> ByDay);
+
+/// <summary>How often an action occurred.</summary>
+/// <param name="Action">The action.</param>
+/// <param name="Count">Rows with it.</param>
+public sealed record ActionCount(string Action, long Count);
+
+/// <summary>How many events a UTC day had.</summary>
+/// <param name="Day">The day.</param>
+/// <param name="Count">Rows on it.</param>
+/// <param name="DistinctUsers">Distinct users on it.</param>
+public sealed record DayCount(DateOnly Day, long Count, long DistinctUsers);
+
+/// <summary>What a flush achieved: counts of events handled between the call and its return.</summary>
+/// <param name="Written">Events written to the store.</param>
+/// <param name="Spooled">Events put in the on-disk spool because the store could not take them.</param>
+/// <param name="Dropped">Events lost (only when the spool itself was full or failing; see the logs).</param>
+/// <param name="Quarantined">Events the store rejected one by one, kept in the quarantine folder with the reason.</param>
+/// <param name="Pending">Events still queued when the flush stopped waiting.</param>
+/// <param name="Completed">False when the flush stopped waiting (timeout or cancellation) before the queue drained.</param>
+public sealed record FlushResult(long Written, long Spooled, long Dropped, long Quarantined, long Pending, bool Completed);
+
+/// <summary>The tracker's delivery counters since start, and the state of its queue and spool.</summary>
+/// <param name="Store">Where events go, safe to show (no secrets).</param>
+/// <param name="SchemaMode">The table's shape, once known.</param>
+/// <param name="Written">Events written to the store, including replays.</param>
+/// <param name="Spooled">Events put in the spool.</param>
+/// <param name="Replayed">Spooled events written to the store later.</param>
+/// <param name="Dropped">Events lost, by reason.</param>
+/// <param name="Quarantined">Events rejected by the store and kept aside.</param>
+/// <param name="Truncated">Values shortened to <see cref="FieldLimits"/>.</param>
+/// <param name="Retries">Store write attempts repeated after a transient failure.</param>
+/// <param name="QueueDepth">Events waiting in memory.</param>
+/// <param name="SpoolFiles">Files waiting in the spool.</param>
+/// <param name="SpoolBytes">Bytes waiting in the spool.</param>
+/// <param name="CircuitOpen">True while the store is considered down and batches go straight to the spool.</param>
+/// <param name="LastSuccessfulWrite">When a batch last reached the store.</param>
+/// <param name="LastError">The last delivery failure, in one sentence, or null.</param>
+public sealed record TrackerHealth(
+    string Store,
+    StoreSchemaMode? SchemaMode,
+    long Written,
+    long Spooled,
+    long Replayed,
+    IReadOnlyDictionary<string, long> Dropped,
+    long Quarantined,
+    long Truncated,
+    long Retries,
+    long QueueDepth,
+    int SpoolFiles,
+    long SpoolBytes,
+    bool CircuitOpen,
+    DateTimeOffset? LastSuccessfulWrite,
+    string? LastError);

@@ -1,0 +1,271 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using UsageTracking.Implementation;
+
+namespace UsageTracking;
+
+/// <summary>
+/// The tracker: see <see cref="IUsageTracker"/>. Create one per process (<see cref="Create(UsageTrackingOptions)"/>
+/// or <c>services.AddUsageTracking(…)</c>) and dispose it at exit; it is thread-safe.
+/// </summary>
+public sealed class UsageTracker : IUsageTracker
+{
+    private readonly UsageTrackingOptions _options;
+    private readonly IUsageStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly DeliveryCounters _counters = new();
+    private readonly EventNormalizer _normalizer;
+    private readonly Spool? _spool;
+    private readonly BackgroundWriter? _writer;
+    private readonly TrackerMetrics? _metrics;
+    private readonly bool _enabled;
+    private readonly bool _durable;
+    private int _disposed;
+
+    private UsageTracker(UsageTrackingOptions options, IUsageStore store, ILoggerFactory loggerFactory, TimeProvider time, IMeterFactory? meterFactory)
+    {
+        _options = options;
+        _store = store;
+        _time = time;
+        _logger = loggerFactory.CreateLogger("UsageTracking");
+        _normalizer = new EventNormalizer(options.AppName, options.DefaultUser, _counters);
+        _enabled = options.Enabled;
+        _durable = options.Durable;
+        if (!_enabled)
+        {
+            Log.Disabled(_logger);
+            return;
+        }
+
+        _spool = new Spool(options.ResolvedSpoolDirectory, options.SpoolMaxBytes, time, _counters);
+        var spool = _spool;
+        BackgroundWriter? writer = null;
+        _metrics = new TrackerMetrics(meterFactory, options.AppName, _counters, () => writer?.QueueDepth ?? 0, () => spool.Bytes, () => spool.Files);
+        writer = new BackgroundWriter(options, store, _spool, _counters, _normalizer, _metrics, _logger, time);
+        _writer = writer;
+        Log.Started(_logger, options.AppName, store.Description, _spool.Directory);
+        _writer.Start();
+    }
+
+    /// <summary>The options in force (after environment overrides).</summary>
+    public UsageTrackingOptions Options => _options;
+
+    /// <summary>The store events go to.</summary>
+    public IUsageStore Store => _store;
+
+    /// <summary>The spool folder in use.</summary>
+    public string SpoolDirectory => _options.ResolvedSpoolDirectory;
+
+    /// <summary>
+    /// Creates a tracker for an app without dependency injection. Throws <see cref="ArgumentException"/> naming the
+    /// setting when the options are invalid or the store's package is missing; tracking calls never throw after that.
+    /// </summary>
+    /// <param name="options">The settings; <c>ANALYTICS_ENABLED</c> and <c>DEBUG_LOGGING</c> from the environment are applied.</param>
+    public static UsageTracker Create(UsageTrackingOptions options) => Create(options, loggerFactory: null);
+
+    /// <summary>Creates a tracker with logging, and optionally a store of your own (for example a custom backend).</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="loggerFactory">Where the tracker logs; null for none.</param>
+    /// <param name="store">The store to use instead of the one <see cref="UsageTrackingOptions.Store"/> names.</param>
+    /// <param name="timeProvider">The clock; null for the system clock.</param>
+    /// <param name="meterFactory">Creates the <c>UsageTracking</c> meter; null for a standalone meter.</param>
+    /// <param name="configuration">The <c>UsageTracking</c> configuration section, for store-specific settings.</param>
+    public static UsageTracker Create(UsageTrackingOptions options, ILoggerFactory? loggerFactory, IUsageStore? store = null,
+        TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null, IConfiguration? configuration = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var effective = options.Clone();
+        effective.ApplyEnvironment();
+        effective.ThrowIfInvalid();
+        loggerFactory ??= NullLoggerFactory.Instance;
+        timeProvider ??= TimeProvider.System;
+        store ??= StoreResolver.Resolve(effective.Store, [])
+            .Create(new UsageStoreContext(effective, configuration, loggerFactory, timeProvider));
+        return new UsageTracker(effective, store, loggerFactory, timeProvider, meterFactory);
+    }
+
+    internal static UsageTracker Create(UsageTrackingOptions options, IUsageStoreProvider provider, ILoggerFactory loggerFactory,
+        TimeProvider timeProvider, IMeterFactory? meterFactory, IConfiguration? configuration)
+    {
+        var store = provider.Create(new UsageStoreContext(options, configuration, loggerFactory, timeProvider));
+        return new UsageTracker(options, store, loggerFactory, timeProvider, meterFactory);
+    }
+
+    /// <inheritdoc />
+    public void TrackUserAction(string? userEmail, string action)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            Enqueue(new UsageEvent(_time.GetUtcNow(), userEmail, action));
+        }
+        catch (Exception)
+        {
+            _counters.AddDropped(DropReason.InternalError);
+        }
+    }
+
+    /// <inheritdoc />
+    public void TrackUserAction(string? userEmail, string action, string? sessionId, double? durationMs = null, IReadOnlyDictionary<string, object?>? properties = null)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            Enqueue(new UsageEvent(_time.GetUtcNow(), userEmail, action) { SessionId = sessionId, DurationMs = durationMs, Properties = properties });
+        }
+        catch (Exception)
+        {
+            _counters.AddDropped(DropReason.InternalError);
+        }
+    }
+
+    /// <inheritdoc />
+    public void TrackError(string? userEmail, string errorType, string? errorMessage, Exception? exception = null)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            var detail = errorMessage ?? exception?.Message;
+            var properties = exception is null ? null : new Dictionary<string, object?> { ["exception_type"] = exception.GetType().FullName };
+            Enqueue(new UsageEvent(_time.GetUtcNow(), userEmail, errorType) { Detail = detail, Properties = properties, IsError = true });
+        }
+        catch (Exception)
+        {
+            _counters.AddDropped(DropReason.InternalError);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Track(UsageEvent usageEvent)
+    {
+        if (!_enabled || usageEvent is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // A copy: the caller may track the same instance again, and each tracking is its own event.
+            var copy = usageEvent with { Timestamp = usageEvent.Timestamp == default ? _time.GetUtcNow() : usageEvent.Timestamp };
+            Enqueue(copy);
+        }
+        catch (Exception)
+        {
+            _counters.AddDropped(DropReason.InternalError);
+        }
+    }
+
+    private void Enqueue(UsageEvent e)
+    {
+        if (_durable)
+        {
+            e = _normalizer.Normalize(e);
+            e.Journal = _spool!.AppendJournal(e);
+        }
+
+        _writer!.Enqueue(e);
+    }
+
+    /// <inheritdoc />
+    public Task<UsageStats> GetUsageStatsAsync(string? userEmail = null, int days = 30, CancellationToken cancellationToken = default)
+    {
+        if (days < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(days), days, "days must be 1 or more.");
+        }
+
+        var until = _time.GetUtcNow();
+        var query = new UsageQuery(until.AddDays(-days), until.AddSeconds(1), _options.AppName, string.IsNullOrWhiteSpace(userEmail) ? null : userEmail);
+        return _store.GetStatsAsync(query, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_writer is null)
+        {
+            return new FlushResult(0, 0, 0, 0, 0, Completed: true);
+        }
+
+        var (written, spooled, dropped, quarantined) = (_counters.Written, _counters.Spooled, _counters.DroppedTotal, _counters.Quarantined);
+        var completed = await _writer.FlushAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        return new FlushResult(
+            _counters.Written - written,
+            _counters.Spooled - spooled,
+            _counters.DroppedTotal - dropped,
+            _counters.Quarantined - quarantined,
+            _writer.QueueDepth,
+            completed);
+    }
+
+    /// <inheritdoc />
+    public TrackerHealth GetHealth() => new(
+        _store.Description,
+        _writer?.SchemaMode,
+        _counters.Written,
+        _counters.Spooled,
+        _counters.Replayed,
+        Enum.GetValues<DropReason>().Where(r => _counters.Dropped(r) > 0).ToDictionary(DeliveryCounters.Name, _counters.Dropped),
+        _counters.Quarantined,
+        _counters.TruncatedTotal,
+        _counters.Retries,
+        _writer?.QueueDepth ?? 0,
+        _spool?.Files ?? 0,
+        _spool?.Bytes ?? 0,
+        _writer?.CircuitOpen ?? false,
+        _writer?.LastSuccessfulWrite,
+        _writer?.LastError);
+
+    /// <summary>
+    /// Delivers what is queued, for at most <see cref="UsageTrackingOptions.ShutdownTimeout"/>; the rest is spooled
+    /// and written at the next start. Never throws.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_writer is not null)
+            {
+                await _writer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _metrics?.Dispose();
+            var storeDisposal = _store.DisposeAsync().AsTask();
+            await Task.WhenAny(storeDisposal, Task.Delay(TimeSpan.FromSeconds(1), _time)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.WriterCrashed(_logger, ex, "disposal failed: " + ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The same as <see cref="DisposeAsync"/>, bounded by <see cref="UsageTrackingOptions.ShutdownTimeout"/> plus a second:
+    /// runs on the thread pool, so it neither deadlocks a synchronisation context nor hangs on a dead store.
+    /// </summary>
+    public void Dispose()
+    {
+        var disposal = Task.Run(async () => await DisposeAsync().ConfigureAwait(false));
+        disposal.Wait(_options.ShutdownTimeout + TimeSpan.FromSeconds(2));
+    }
+}
