@@ -48,7 +48,11 @@ public sealed class UsageTracker : IUsageTracker
         _writer = writer;
         Log.Started(_logger, options.AppName, store.Description, _spool.Directory);
         _writer.Start();
+        // Environment.Exit and a normal end of Main skip DisposeAsync in many apps: flush (bounded) on the way out.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
     /// <summary>The options in force (after environment overrides).</summary>
     public UsageTrackingOptions Options => _options;
@@ -242,6 +246,7 @@ public sealed class UsageTracker : IUsageTracker
             return;
         }
 
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         try
         {
             if (_writer is not null)

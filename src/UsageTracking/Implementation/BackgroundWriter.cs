@@ -244,12 +244,15 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             await DrainQueueAsync(batch).ConfigureAwait(false);
             if (_stopping && _queue.IsEmpty)
             {
+                // Overflow spooled during this run goes to the store too while the shutdown deadline allows.
+                _spool.SealOverflow();
+                await ReplayDueAsync(draining: true).ConfigureAwait(false);
                 return;
             }
 
             if (!_stopping)
             {
-                await ReplayDueAsync().ConfigureAwait(false);
+                await ReplayDueAsync(draining: false).ConfigureAwait(false);
                 _spool.SealOverflow();
                 await WaitAsync().ConfigureAwait(false);
             }
@@ -319,7 +322,8 @@ internal sealed class BackgroundWriter : IAsyncDisposable
                 return false;
             }
 
-            _inFlight = batch;
+            // Only live batches are handed to a shutdown that gives up on the store; a replayed chunk is still in its spool file.
+            _inFlight = spoolOnFailure ? batch : null;
         }
 
         try
@@ -500,16 +504,27 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Replays one spool file, oldest first, when the store looks healthy. Partial progress keeps only the unwritten rest.</summary>
-    private async Task ReplayDueAsync()
+    /// <summary>
+    /// Replays spool files oldest first while the store takes them and live traffic does not wait; at shutdown
+    /// (<paramref name="draining"/>) it goes on regardless of traffic and backoff, bounded by the shutdown deadline.
+    /// A file written in part keeps only its unwritten rest.
+    /// </summary>
+    private async Task ReplayDueAsync(bool draining)
     {
-        if (_spool.Files == 0 || CircuitOpen || _time.GetUtcNow() < _nextReplay)
+        // No check of the circuit here: Polly moves it to half-open only when an execution is attempted,
+        // so the replay itself is the trial write (rejected at once while the circuit is still open).
+        if (_spool.Files == 0 || !draining && _time.GetUtcNow() < _nextReplay)
         {
             return;
         }
 
         foreach (var path in _spool.PendingFiles())
         {
+            if (!draining && Volatile.Read(ref _depth) >= _batchSize || IsAbandoned)
+            {
+                return;
+            }
+
             using var lease = _spool.TryLease(path);
             if (lease is null)
             {
@@ -530,27 +545,18 @@ internal sealed class BackgroundWriter : IAsyncDisposable
                 if (!await DeliverAsync(chunk, spoolOnFailure: false).ConfigureAwait(false))
                 {
                     lease.KeepRemainder(written);
+                    _counters.AddReplayed(written);
                     _nextReplay = _time.GetUtcNow() + ReplayRetryInterval;
                     return;
                 }
 
                 written += chunk.Count;
-                if (_stopping || !_queue.IsEmpty && Volatile.Read(ref _depth) >= _batchSize)
-                {
-                    // Live traffic waits: give it the writer back and continue this file next time.
-                    lease.KeepRemainder(written);
-                    _counters.AddReplayed(written);
-                    return;
-                }
             }
 
             lease.Complete();
             _counters.AddReplayed(written);
             Log.Replayed(_logger, written, path);
-            return;
         }
-
-        _nextReplay = _time.GetUtcNow() + ReplayRetryInterval;
     }
 
     private async Task CleanupLoopAsync()

@@ -1,0 +1,246 @@
+using System.Text.Json;
+
+namespace UsageTracking.Tests.Stores;
+
+/// <summary>
+/// The behaviour every store must have, written once. Each store's test class inherits it and says how to
+/// create the store and the seed's 4-column table; a store that cannot run here skips with a visible reason.
+/// </summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset Day1 = new(2026, 3, 2, 9, 30, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset Midnight = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly List<IUsageStore> _stores = [];
+
+    /// <summary>A store on a table nobody has used; <paramref name="table"/> names it.</summary>
+    protected abstract IUsageStore CreateStore(string table);
+
+    /// <summary>Creates the table with the seed's DDL: timestamp, app_name, user, action.</summary>
+    protected abstract Task CreateSeedTableAsync(string table);
+
+    protected string Table { get; } = "usage_" + Guid.NewGuid().ToString("N")[..10];
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    private IUsageStore NewStore(string? table = null)
+    {
+        var store = CreateStore(table ?? Table);
+        _stores.Add(store);
+        return store;
+    }
+
+    protected static UsageEvent Event(string user, string action, DateTimeOffset at, string app = "contract", Action<UsageEventBuilder>? more = null)
+    {
+        var builder = new UsageEventBuilder(user, action, at, app);
+        more?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private static async Task<List<UsageEvent>> ReadAll(IUsageStore store, string? app = "contract") =>
+        await store.ReadEventsAsync(new UsageQuery(DateTimeOffset.MinValue.AddYears(2000), DateTimeOffset.UtcNow.AddYears(10), app), default).ToListAsync();
+
+    [Fact]
+    public async Task EnsureSchema_OnMissingTable_CreatesExtendedTable()
+    {
+        var store = NewStore();
+        Assert.Equal(StoreSchemaMode.Extended, await store.EnsureSchemaAsync(allowUpgrade: true, default));
+        Assert.Equal(StoreSchemaMode.Extended, await store.EnsureSchemaAsync(allowUpgrade: true, default));
+    }
+
+    [Fact]
+    public async Task WriteBatch_ThenRead_RoundTripsEveryField()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        var e = Event("ann@example.com", Actions.TokenUsage, Day1, more: b =>
+        {
+            b.SessionId = "s-1";
+            b.Detail = "detail text";
+            b.DurationMs = 12.5;
+            b.Model = "gpt-4o-mini";
+            b.InputTokens = 1200;
+            b.OutputTokens = 340;
+            b.CostUsd = 0.000384m;
+            b.PropertiesJson = """{"sql":"SELECT 1","rows":3}""";
+        });
+        await store.WriteBatchAsync([e], default);
+
+        var read = Assert.Single(await ReadAll(store));
+        Assert.Equal(e.EventId, read.EventId);
+        Assert.Equal(e.Timestamp, read.Timestamp);
+        Assert.Equal(("contract", "ann@example.com", Actions.TokenUsage), (read.AppName, read.User, read.Action));
+        Assert.Equal(("s-1", "detail text", 12.5, "gpt-4o-mini"), (read.SessionId, read.Detail, read.DurationMs, read.Model));
+        Assert.Equal((1200L, 340L), (read.InputTokens!.Value, read.OutputTokens!.Value));
+        Assert.Equal(0.000384m, read.CostUsd);
+        using var props = JsonDocument.Parse(read.PropertiesJson!);
+        Assert.Equal("SELECT 1", props.RootElement.GetProperty("sql").GetString());
+    }
+
+    [Fact]
+    public async Task WriteBatch_SameEventTwice_LeavesOneRow()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        var batch = Enumerable.Range(0, 10).Select(i => Event($"u{i}@example.com", Actions.ExecuteSql, Day1.AddMinutes(i))).ToList();
+        await store.WriteBatchAsync(batch, default);
+        await store.WriteBatchAsync(batch, default);
+        await store.WriteBatchAsync(batch.Take(3).ToList(), default);
+        Assert.Equal(10, (await ReadAll(store)).Count);
+    }
+
+    [Fact]
+    public async Task GetStats_OnFixedData_MatchesHandComputedAnswer()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        // Day 1: ann ×3 (2 execute_sql, 1 sql_error), bob ×1 edit_sql. Day 2: ann ×1 execute_sql, cid ×2 (database_error, execute_sql).
+        // Another app's rows and rows outside the range must not count.
+        await store.WriteBatchAsync(
+        [
+            Event("ann@example.com", Actions.ExecuteSql, Day1),
+            Event("ann@example.com", Actions.ExecuteSql, Day1.AddHours(1)),
+            Event("ann@example.com", Actions.SqlError, Day1.AddHours(2), more: b => { b.Detail = "near FROM: syntax error"; b.IsError = true; }),
+            Event("bob@example.com", Actions.EditSql, Day1.AddHours(3)),
+            Event("ann@example.com", Actions.ExecuteSql, Day1.AddDays(1)),
+            Event("cid@example.com", Actions.DatabaseError, Day1.AddDays(1).AddHours(1), more: b => b.IsError = true),
+            Event("cid@example.com", Actions.ExecuteSql, Day1.AddDays(1).AddHours(2)),
+            Event("dan@example.com", Actions.ExecuteSql, Day1, app: "other-app"),
+            Event("eve@example.com", Actions.ExecuteSql, Day1.AddDays(-10)),
+        ], default);
+
+        var stats = await store.GetStatsAsync(new UsageQuery(Midnight, Midnight.AddDays(2), "contract"), default);
+
+        Assert.Equal(7, stats.TotalEvents);
+        Assert.Equal(3, stats.DistinctUsers);
+        Assert.Equal(2, stats.ErrorCount);
+        Assert.Equal(
+            [new ActionCount(Actions.ExecuteSql, 4), new ActionCount(Actions.DatabaseError, 1), new ActionCount(Actions.EditSql, 1), new ActionCount(Actions.SqlError, 1)],
+            stats.ByAction);
+        Assert.Equal(
+            [new DayCount(DateOnly.FromDateTime(Day1.UtcDateTime), 4, 2), new DayCount(DateOnly.FromDateTime(Day1.UtcDateTime).AddDays(1), 3, 2)],
+            stats.ByDay);
+
+        var annOnly = await store.GetStatsAsync(new UsageQuery(Midnight, Midnight.AddDays(2), "contract", "ann@example.com"), default);
+        Assert.Equal((4L, 1L, 1L), (annOnly.TotalEvents, annOnly.DistinctUsers, annOnly.ErrorCount));
+
+        var allApps = await store.GetStatsAsync(new UsageQuery(Midnight, Midnight.AddDays(2)), default);
+        Assert.Equal(8, allApps.TotalEvents);
+    }
+
+    [Fact]
+    public async Task GetStats_OnEmptyOrMissingTable_ReturnsZeros()
+    {
+        var store = NewStore();
+        var stats = await store.GetStatsAsync(new UsageQuery(Day1, Day1.AddDays(1), "contract"), default);
+        Assert.Equal((0L, 0L, 0L), (stats.TotalEvents, stats.DistinctUsers, stats.ErrorCount));
+        Assert.Empty(stats.ByAction);
+    }
+
+    [Fact]
+    public async Task DeleteOlderThan_RemovesOnlyOlderRows()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        await store.WriteBatchAsync(Enumerable.Range(0, 30).Select(i => Event("ann@example.com", Actions.AppStart, Day1.AddDays(-i))).ToList(), default);
+
+        var deleted = await store.DeleteOlderThanAsync(Day1.AddDays(-9.5), default);
+
+        Assert.Equal(20, deleted);
+        var left = await ReadAll(store);
+        Assert.Equal(10, left.Count);
+        Assert.All(left, e => Assert.True(e.Timestamp >= Day1.AddDays(-9.5)));
+    }
+
+    [Theory]
+    [InlineData("x'); DROP TABLE central_app_usage; --")]
+    [InlineData("\" OR 1=1 --")]
+    [InlineData("Robert'); DELETE FROM usage; --")]
+    [InlineData("zoë 😀 नमस्ते \t tab \n newline")]
+    public async Task WriteBatch_HostileOrUnicodeText_LandsVerbatim(string text)
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        await store.WriteBatchAsync([Event(text, text, Day1, more: b => b.Detail = text)], default);
+        var read = Assert.Single(await ReadAll(store));
+        Assert.Equal((text, text, text), (read.User, read.Action, read.Detail));
+    }
+
+    [Fact]
+    public async Task EnsureSchema_OnSeedTableWithoutUpgrade_WritesFourColumnsAndErrorsAsTypeColonMessage()
+    {
+        await CreateSeedTableAsync(Table);
+        var store = NewStore();
+        Assert.Equal(StoreSchemaMode.Compat, await store.EnsureSchemaAsync(allowUpgrade: false, default));
+
+        await store.WriteBatchAsync(
+        [
+            Event("ann@example.com", Actions.ExecuteSql, Day1),
+            Event("ann@example.com", Actions.SqlError, Day1.AddMinutes(1), more: b => { b.Detail = "no such column: foo"; b.IsError = true; }),
+        ], default);
+
+        var rows = await ReadAll(store);
+        Assert.Equal([Actions.ExecuteSql, "sql_error: no such column: foo"], rows.Select(r => r.Action));
+        Assert.All(rows, r => Assert.Null(r.EventId));
+        var stats = await store.GetStatsAsync(new UsageQuery(Midnight, Midnight.AddDays(1), "contract"), default);
+        Assert.Equal(1, stats.ErrorCount);
+    }
+
+    [Fact]
+    public async Task EnsureSchema_OnSeedTableWithUpgrade_AddsExtendedColumnsAndKeepsRows()
+    {
+        await CreateSeedTableAsync(Table);
+        var compat = NewStore();
+        await compat.EnsureSchemaAsync(allowUpgrade: false, default);
+        await compat.WriteBatchAsync([Event("old@example.com", Actions.AppStart, Day1)], default);
+
+        var store = NewStore();
+        Assert.Equal(StoreSchemaMode.Extended, await store.EnsureSchemaAsync(allowUpgrade: true, default));
+        var e = Event("new@example.com", Actions.ExecuteSql, Day1.AddMinutes(1), more: b => b.SessionId = "s");
+        await store.WriteBatchAsync([e, e], default);
+
+        var rows = await ReadAll(store);
+        Assert.Equal(["old@example.com", "new@example.com"], rows.Select(r => r.User));
+        Assert.Equal("s", rows[1].SessionId);
+    }
+}
+
+/// <summary>Sets the optional fields of a test event.</summary>
+public sealed class UsageEventBuilder(string user, string action, DateTimeOffset at, string app)
+{
+    public string? SessionId { get; set; }
+    public string? Detail { get; set; }
+    public double? DurationMs { get; set; }
+    public string? Model { get; set; }
+    public long? InputTokens { get; set; }
+    public long? OutputTokens { get; set; }
+    public decimal? CostUsd { get; set; }
+    public string? PropertiesJson { get; set; }
+    public bool IsError { get; set; }
+
+    public UsageEvent Build() => new()
+    {
+        EventId = Guid.CreateVersion7(at).ToString(),
+        Timestamp = at,
+        AppName = app,
+        User = user,
+        Action = action,
+        SessionId = SessionId,
+        Detail = Detail,
+        DurationMs = DurationMs,
+        Model = Model,
+        InputTokens = InputTokens,
+        OutputTokens = OutputTokens,
+        CostUsd = CostUsd,
+        PropertiesJson = PropertiesJson,
+        IsError = IsError,
+    };
+}
