@@ -8,7 +8,7 @@ namespace UsageTracking.Sqlite;
 
 /// <summary>
 /// The usage table in an embedded SQLite file: WAL mode, one transaction and one prepared command per batch,
-/// <c>INSERT OR IGNORE</c> on a unique <c>event_id</c>, and indexes for the stats and the seed's example analyses.
+/// <c>INSERT … ON CONFLICT (event_id) DO NOTHING</c> on a unique <c>event_id</c>, and indexes for the stats and the seed's example analyses.
 /// Timestamps are stored as UTC text <c>YYYY-MM-DD HH:MM:SS.fff</c>, which sorts in time order and works with SQLite's date functions.
 /// </summary>
 public sealed class SqliteUsageStore : IUsageStore
@@ -386,8 +386,10 @@ public sealed class SqliteUsageStore : IUsageStore
         string[] names = mode == StoreSchemaMode.Compat
             ? ["timestamp", "app_name", "user", "action"]
             : ["timestamp", "app_name", "user", "action", "event_id", "session_id", "detail", "duration_ms", "model", "input_tokens", "output_tokens", "cost_usd", "properties"];
-        var verb = mode == StoreSchemaMode.Compat ? "INSERT" : "INSERT OR IGNORE";
-        command.CommandText = $"{verb} INTO {_table} ({string.Join(", ", names.Select(Quote))}) VALUES ({string.Join(", ", names.Select((_, i) => $"$p{i}"))})";
+        // ON CONFLICT (event_id) DO NOTHING rather than INSERT OR IGNORE: only a repeated event is skipped;
+        // any other constraint (NOT NULL, a CHECK or trigger of the operator's) still fails, so the event is quarantined, not silently lost.
+        var conflict = mode == StoreSchemaMode.Compat ? "" : " ON CONFLICT (event_id) DO NOTHING";
+        command.CommandText = $"INSERT INTO {_table} ({string.Join(", ", names.Select(Quote))}) VALUES ({string.Join(", ", names.Select((_, i) => $"$p{i}"))}){conflict}";
         for (var i = 0; i < names.Length; i++)
         {
             command.Parameters.Add(new SqliteParameter($"$p{i}", null));

@@ -40,6 +40,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private volatile bool _stopping;
     private bool _abandoned;
     private List<UsageEvent>? _inFlight;
+    private readonly List<UsageEvent> _batch;
     private StoreSchemaMode? _schema;
     private DateTimeOffset _nextReplay;
     private long _lastSuccessTicks;
@@ -62,6 +63,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         _batchSize = options.BatchSize;
         _failureLevel = options.DebugLogging ? LogLevel.Warning : LogLevel.Debug;
         _pipeline = BuildPipeline();
+        _batch = new List<UsageEvent>(_batchSize);
     }
 
     public long QueueDepth => Math.Max(0, Volatile.Read(ref _depth));
@@ -206,7 +208,13 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             }
             catch (Exception ex) when (!IsAbandoned)
             {
-                // Nothing may end this loop but shutdown: count, log, pause briefly, and go on.
+                // Nothing may end this loop but shutdown: keep what it held, count, log, pause briefly, and go on.
+                if (_batch.Count > 0)
+                {
+                    SpoolBatch([.. _batch], "the writer restarted");
+                    _batch.Clear();
+                }
+
                 _counters.AddWriterRestart();
                 _lastError = ex.Message;
                 Log.WriterCrashed(_logger, ex, ex.Message);
@@ -238,7 +246,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<UsageEvent>(_batchSize);
+        var batch = _batch;
         while (!IsAbandoned)
         {
             await DrainQueueAsync(batch).ConfigureAwait(false);
@@ -266,31 +274,34 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             batch.Clear();
             FlushRequest? flush = null;
             var taken = 0;
-            while (batch.Count < _batchSize && _queue.TryDequeue(out var e))
+            try
             {
-                if (e.Flush is { } f)
+                while (batch.Count < _batchSize && _queue.TryDequeue(out var e))
                 {
-                    flush = f;
-                    break;
-                }
+                    if (e.Flush is { } f)
+                    {
+                        flush = f;
+                        break;
+                    }
 
-                taken++;
-                batch.Add(_normalizer.Normalize(e));
+                    taken++;
+                    batch.Add(_normalizer.Normalize(e));
+                }
+            }
+            finally
+            {
+                Interlocked.Add(ref _depth, -taken);
             }
 
-            Interlocked.Add(ref _depth, -taken);
             if (batch.Count > 0)
             {
                 await DeliverAsync(batch, spoolOnFailure: true).ConfigureAwait(false);
             }
 
             flush?.Complete();
-            if (batch.Count == 0 && flush is null)
-            {
-                return;
-            }
-
-            if (batch.Count < _batchSize && flush is null && !_stopping)
+            var full = batch.Count >= _batchSize;
+            batch.Clear();
+            if (!full && flush is null && !_stopping || taken == 0 && flush is null)
             {
                 return;
             }

@@ -19,6 +19,29 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
 
     public UsageEvent Normalize(UsageEvent e)
     {
+        try
+        {
+            return NormalizeCore(e);
+        }
+        catch (Exception ex)
+        {
+            // Last resort, so one strange event can never stop the writer: keep what is certainly safe, and say why.
+            var timestamp = e.Timestamp == default ? DateTimeOffset.UnixEpoch : e.Timestamp.ToUniversalTime();
+            return new UsageEvent
+            {
+                Timestamp = timestamp,
+                AppName = appName,
+                User = defaultUser,
+                Action = MissingAction,
+                EventId = EventIds.New(timestamp),
+                IsError = e.IsError,
+                PropertiesJson = Serialize(new Dictionary<string, object?> { ["_error"] = $"event could not be normalised: {ex.GetType().Name}" }),
+            };
+        }
+    }
+
+    private UsageEvent NormalizeCore(UsageEvent e)
+    {
         var eventId = e.EventId is { Length: > 0 and <= 64 } id ? id : null;
         if (e.EventId is not null && eventId is null)
         {
@@ -123,15 +146,16 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
         string? json;
         if (e.PropertiesJson is not null)
         {
-            json = IsJsonObject(e.PropertiesJson)
-                ? e.PropertiesJson
-                : Serialize(new Dictionary<string, object?> { ["_invalid_json"] = ReplaceUnencodable(Truncate(e.PropertiesJson, 1_000)) });
+            var text = ReplaceUnencodable(e.PropertiesJson);
+            json = IsJsonObject(text)
+                ? text
+                : Serialize(new Dictionary<string, object?> { ["_invalid_json"] = ReplaceUnencodable(Truncate(text, 1_000)) });
         }
         else if (e.Properties is not null)
         {
             try
             {
-                json = JsonSerializer.Serialize(e.Properties, PropertiesJsonOptions);
+                json = ReplaceUnencodable(JsonSerializer.Serialize(e.Properties, PropertiesJsonOptions));
             }
             catch (Exception ex)
             {
@@ -149,7 +173,7 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
             return Serialize(new Dictionary<string, object?> { ["_truncated"] = true, ["_length"] = json.Length });
         }
 
-        return ReferenceEquals(json, e.PropertiesJson) ? json : ReplaceUnencodable(json);
+        return json;
     }
 
     private static string Serialize(Dictionary<string, object?> value) => JsonSerializer.Serialize(value, PropertiesJsonOptions);
@@ -163,7 +187,7 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
             using var doc = JsonDocument.Parse(text);
             return doc.RootElement.ValueKind == JsonValueKind.Object;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
             return false;
         }
