@@ -29,7 +29,8 @@ internal static class UsageCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            await error.WriteLineAsync($"{parse.Errors[0].Message} Run 'usage --help' for usage.").ConfigureAwait(false);
+            var message = string.Join(' ', parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await error.WriteLineAsync($"{message} Run 'usage --help' for usage.").ConfigureAwait(false);
             return BadUsage;
         }
 

@@ -23,6 +23,7 @@ public sealed class SqliteUsageStore : IUsageStore
     ];
 
     private readonly string _connectionString;
+    private readonly string? _directory;
     private readonly string _table;
     private readonly string _indexPrefix;
     private readonly ILogger _logger;
@@ -44,7 +45,7 @@ public sealed class SqliteUsageStore : IUsageStore
         if (builder.Mode is SqliteOpenMode.ReadWriteCreate or SqliteOpenMode.ReadWrite && builder.DataSource is { Length: > 0 } file && file != ":memory:")
         {
             builder.DataSource = Path.GetFullPath(file);
-            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+            _directory = Path.GetDirectoryName(builder.DataSource);
         }
 
         builder.DefaultTimeout = builder.DefaultTimeout == 30 ? 10 : builder.DefaultTimeout;
@@ -299,6 +300,7 @@ public sealed class SqliteUsageStore : IUsageStore
 
         _writeConnection?.Dispose();
         _insert = null;
+        CreateDirectory();
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
@@ -306,8 +308,18 @@ public sealed class SqliteUsageStore : IUsageStore
         return connection;
     }
 
+    /// <summary>Created on first use rather than in the constructor, so a bad path is a store failure (spooled, reported), never a crash at start.</summary>
+    private void CreateDirectory()
+    {
+        if (_directory is not null)
+        {
+            Directory.CreateDirectory(_directory);
+        }
+    }
+
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
     {
+        CreateDirectory();
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         return connection;

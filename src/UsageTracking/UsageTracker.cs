@@ -47,6 +47,11 @@ public sealed class UsageTracker : IUsageTracker
         writer = new BackgroundWriter(options, store, _spool, _counters, _normalizer, _metrics, _logger, time);
         _writer = writer;
         Log.Started(_logger, options.AppName, store.Description, _spool.Directory);
+        if (_spool.StartupError is { } spoolError)
+        {
+            Log.SpoolUnavailable(_logger, _spool.Directory, spoolError);
+        }
+
         _writer.Start();
         // Environment.Exit and a normal end of Main skip DisposeAsync in many apps: flush (bounded) on the way out.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;

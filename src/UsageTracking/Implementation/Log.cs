@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Information, "Usage tracking is disabled (UsageTracking:Enabled=false or ANALYTICS_ENABLED=false).")]
     public static partial void Disabled(ILogger logger);
+
+    [LoggerMessage(17, LogLevel.Warning, "The spool folder {Directory} cannot be used ({Reason}); events the store cannot take will be lost until it can.")]
+    public static partial void SpoolUnavailable(ILogger logger, string directory, string reason);
 }

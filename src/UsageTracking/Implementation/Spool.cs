@@ -37,13 +37,24 @@ internal sealed class Spool : IDisposable
         _maxBytes = maxBytes;
         _time = time;
         _counters = counters;
-        System.IO.Directory.CreateDirectory(Directory);
-        foreach (var file in new DirectoryInfo(Directory).EnumerateFiles("*.jsonl"))
+        try
         {
-            _bytes += file.Length;
-            _files++;
+            System.IO.Directory.CreateDirectory(Directory);
+            foreach (var file in new DirectoryInfo(Directory).EnumerateFiles("*.jsonl"))
+            {
+                _bytes += file.Length;
+                _files++;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The tracker still runs: every spool write will fail and be counted as spool_error.
+            StartupError = ex.Message;
         }
     }
+
+    /// <summary>Why the spool folder could not be prepared, or null.</summary>
+    public string? StartupError { get; }
 
     public string Directory { get; }
 
@@ -62,7 +73,16 @@ internal sealed class Spool : IDisposable
     {
         lock (_appendLock)
         {
-            _journal ??= OpenAppendFile("j", journal: true);
+            try
+            {
+                _journal ??= OpenAppendFile("j", journal: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Durability is lost for this event, not the event: it is still queued in memory.
+                return null;
+            }
+
             var segment = _journal.Segment!;
             segment.AddOutstanding();
             if (!Append(_journal, e))
@@ -91,7 +111,16 @@ internal sealed class Spool : IDisposable
                 return false;
             }
 
-            _overflow ??= OpenAppendFile("o", journal: false);
+            try
+            {
+                _overflow ??= OpenAppendFile("o", journal: false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                failure = DropReason.SpoolError;
+                return false;
+            }
+
             if (!Append(_overflow, e))
             {
                 failure = DropReason.SpoolError;
@@ -258,6 +287,7 @@ internal sealed class Spool : IDisposable
         var temp = path + ".tmp";
         try
         {
+            System.IO.Directory.CreateDirectory(Directory);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 stream.Write(buffer.WrittenSpan);
@@ -300,6 +330,7 @@ internal sealed class Spool : IDisposable
 
     private AppendFile OpenAppendFile(string kind, bool journal)
     {
+        System.IO.Directory.CreateDirectory(Directory);
         var path = NewName(kind);
         var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
         _ownFiles.Add(path);
