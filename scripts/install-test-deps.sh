@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian machine, idempotently: nothing is downloaded
+# when everything is already present. Debian packages go in DEBIAN_PACKAGES (none are needed yet:
+# SQLite ships inside Microsoft.Data.Sqlite); the .NET SDK
+# is pinned by global.json and must already be on the machine.
+set -euo pipefail
+
+DEBIAN_PACKAGES=()
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET SDK (see global.json) is required and was not found on PATH." >&2
+  exit 1
+fi
+
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]} > 0)); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

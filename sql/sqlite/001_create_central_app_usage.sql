@@ -1,0 +1,24 @@
+-- The usage table as the SQLite store creates it (UsageTracking.Sqlite, EnsureSchema).
+-- timestamp is UTC text 'YYYY-MM-DD HH:MM:SS.fff': it sorts in time order and works with date()/strftime().
+CREATE TABLE IF NOT EXISTS "central_app_usage" (
+    "timestamp"   TEXT NOT NULL,
+    app_name      TEXT NOT NULL,
+    "user"        TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    event_id      TEXT,
+    session_id    TEXT,
+    detail        TEXT,
+    duration_ms   REAL,
+    model         TEXT,
+    input_tokens  INTEGER,
+    output_tokens INTEGER,
+    cost_usd      REAL,
+    properties    TEXT
+);
+-- The idempotency key: a retried or replayed event is written once (INSERT ... ON CONFLICT (event_id) DO NOTHING).
+CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);
+-- Stats and the example analyses filter by app and time, and group by action.
+CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_time" ON "central_app_usage" (app_name, "timestamp");
+CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_action_time" ON "central_app_usage" (app_name, action, "timestamp");
+-- Retention cleanup and cross-app queries filter by time alone.
+CREATE INDEX IF NOT EXISTS "ix_central_app_usage_time" ON "central_app_usage" ("timestamp");

@@ -1,0 +1,104 @@
+using Microsoft.Data.Sqlite;
+using UsageTracking.Sqlite;
+using UsageTracking.Tests.Support;
+
+namespace UsageTracking.Tests.Stores;
+
+/// <summary>The files in sql/sqlite stay true to the store: same schema, and every analysis runs.</summary>
+public sealed class SqliteSqlFilesTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task CreateFile_DefinesTheSameTableAndIndexesAsTheStore()
+    {
+        var fromFile = _folder.File("file.db");
+        Tracking.Execute(fromFile, File.ReadAllText(Repository.Path("sql", "sqlite", "001_create_central_app_usage.sql")));
+        await using (var store = new SqliteUsageStore(_folder.File("store.db")))
+        {
+            await store.EnsureSchemaAsync(true, default);
+        }
+
+        Assert.Equal(Describe(_folder.File("store.db")), Describe(fromFile));
+    }
+
+    [Fact]
+    public async Task SeedTablePlusUpgradeFile_IsWhatTheStoreUpgradesTo()
+    {
+        var upgraded = _folder.File("upgraded.db");
+        Tracking.Execute(upgraded, File.ReadAllText(Repository.Path("sql", "sqlite", "000_seed_table.sql")));
+        Tracking.Execute(upgraded, File.ReadAllText(Repository.Path("sql", "sqlite", "002_upgrade_seed_table.sql")));
+        var byStore = _folder.File("by-store.db");
+        Tracking.Execute(byStore, File.ReadAllText(Repository.Path("sql", "sqlite", "000_seed_table.sql")));
+        await using (var store = new SqliteUsageStore(byStore))
+        {
+            Assert.Equal(StoreSchemaMode.Extended, await store.EnsureSchemaAsync(true, default));
+        }
+
+        await using var check = new SqliteUsageStore(upgraded);
+        Assert.Equal(StoreSchemaMode.Extended, await check.EnsureSchemaAsync(allowUpgrade: false, default));
+        Assert.Equal(Describe(byStore), Describe(upgraded));
+    }
+
+    [Fact]
+    public async Task EveryAnalysis_RunsOnGeneratedData_AndPopularActionsAgreesWithStats()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await UsageTracking.Cli.UsageCli.RunAsync(
+            ["generate", "--events", "5000", "--users", "25", "--days", "10", "--connection", _folder.Database, "--spool-dir", _folder.Spool, "--app", "analyses"], output, output));
+
+        foreach (var file in Directory.GetFiles(Repository.Path("sql", "sqlite", "analyses"), "*.sql"))
+        {
+            var rows = Query(file);
+            Assert.True(rows.Count > 0, $"{System.IO.Path.GetFileName(file)} returned no rows");
+        }
+
+        await using var store = new SqliteUsageStore(_folder.Database);
+        var stats = await store.GetStatsAsync(new UsageQuery(new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-7), TimeSpan.Zero), DateTimeOffset.UtcNow.AddSeconds(1), "analyses"), default);
+        var popular = Query(Repository.Path("sql", "sqlite", "analyses", "popular_actions.sql"));
+        Assert.Equal(stats.ByAction.Select(a => (a.Action, a.Count)).OrderBy(a => a.Action), popular.Select(r => ((string)r[0], (long)r[1])).OrderBy(a => a.Item1));
+    }
+
+    private List<object[]> Query(string file)
+    {
+        using var connection = new SqliteConnection($"Data Source={_folder.Database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = File.ReadAllText(file);
+        command.Parameters.AddWithValue(":app_name", "analyses");
+        using var reader = command.ExecuteReader();
+        var rows = new List<object[]>();
+        while (reader.Read())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static string Describe(string database)
+    {
+        using var connection = new SqliteConnection($"Data Source={database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT 'column ' || name || ' ' || type || CASE WHEN "notnull" THEN ' not null' ELSE '' END FROM pragma_table_info('central_app_usage')
+            UNION ALL
+            SELECT 'index ' || il.name || ' unique=' || il."unique" || ' (' || (SELECT group_concat(ii.name, ',') FROM pragma_index_info(il.name) ii) || ')'
+            FROM pragma_index_list('central_app_usage') il
+            ORDER BY 1
+            """;
+        using var reader = command.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+}
