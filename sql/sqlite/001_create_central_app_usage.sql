@@ -17,8 +17,6 @@ CREATE TABLE IF NOT EXISTS "central_app_usage" (
 );
 -- The idempotency key: a retried or replayed event is written once (INSERT ... ON CONFLICT (event_id) DO NOTHING).
 CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);
--- Stats and the example analyses filter by app and time, and group by action.
+-- Stats and the example analyses filter by app and time. Deliberately the only other index:
+-- each index costs a b-tree insert per row (see docs/benchmarks.md).
 CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_time" ON "central_app_usage" (app_name, "timestamp");
-CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_action_time" ON "central_app_usage" (app_name, action, "timestamp");
--- Retention cleanup and cross-app queries filter by time alone.
-CREATE INDEX IF NOT EXISTS "ix_central_app_usage_time" ON "central_app_usage" ("timestamp");

@@ -11,5 +11,3 @@ ALTER TABLE central_app_usage ADD COLUMN cost_usd REAL;
 ALTER TABLE central_app_usage ADD COLUMN properties TEXT;
 CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);
 CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_time" ON "central_app_usage" (app_name, "timestamp");
-CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_action_time" ON "central_app_usage" (app_name, action, "timestamp");
-CREATE INDEX IF NOT EXISTS "ix_central_app_usage_time" ON "central_app_usage" ("timestamp");

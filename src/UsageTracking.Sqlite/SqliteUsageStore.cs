@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace UsageTracking.Sqlite;
 
 /// <summary>
-/// The usage table in an embedded SQLite file: WAL mode, one transaction and one prepared command per batch,
+/// The usage table in an embedded SQLite file: WAL mode, one transaction and one prepared statement per batch,
 /// <c>INSERT … ON CONFLICT (event_id) DO NOTHING</c> on a unique <c>event_id</c>, and indexes for the stats and the seed's example analyses.
 /// Timestamps are stored as UTC text <c>YYYY-MM-DD HH:MM:SS.fff</c>, which sorts in time order and works with SQLite's date functions.
 /// </summary>
@@ -29,7 +29,7 @@ public sealed class SqliteUsageStore : IUsageStore
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writeConnection;
-    private SqliteCommand? _insert;
+    private SqliteBatchInsert? _insert;
     private StoreSchemaMode? _mode;
 
     /// <summary>Opens (lazily) the usage table in a SQLite file.</summary>
@@ -81,8 +81,7 @@ public sealed class SqliteUsageStore : IUsageStore
         {
             var connection = WriteConnection();
             _mode = EnsureSchema(connection, allowUpgrade);
-            _insert?.Dispose();
-            _insert = null;
+            ResetInsert();
             return _mode.Value;
         }
         finally
@@ -101,34 +100,11 @@ public sealed class SqliteUsageStore : IUsageStore
             var connection = WriteConnection();
             _mode ??= EnsureSchema(connection, allowUpgrade: true);
             using var transaction = connection.BeginTransaction();
-            var insert = _insert ??= CreateInsert(connection, _mode.Value);
-            insert.Transaction = transaction;
-            var p = insert.Parameters;
+            _insert ??= new SqliteBatchInsert(connection, _table, _mode.Value);
             foreach (var e in batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                p[0].Value = e.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
-                p[1].Value = e.AppName ?? "";
-                p[2].Value = e.User ?? "";
-                if (_mode == StoreSchemaMode.Compat)
-                {
-                    p[3].Value = e.CompatAction;
-                }
-                else
-                {
-                    p[3].Value = e.Action;
-                    p[4].Value = (object?)e.EventId ?? DBNull.Value;
-                    p[5].Value = (object?)e.SessionId ?? DBNull.Value;
-                    p[6].Value = (object?)e.Detail ?? DBNull.Value;
-                    p[7].Value = (object?)e.DurationMs ?? DBNull.Value;
-                    p[8].Value = (object?)e.Model ?? DBNull.Value;
-                    p[9].Value = (object?)e.InputTokens ?? DBNull.Value;
-                    p[10].Value = (object?)e.OutputTokens ?? DBNull.Value;
-                    p[11].Value = e.CostUsd is { } cost ? (double)cost : DBNull.Value;
-                    p[12].Value = (object?)e.PropertiesJson ?? DBNull.Value;
-                }
-
-                insert.ExecuteNonQuery();
+                _insert.Insert(e);
             }
 
             transaction.Commit();
@@ -137,8 +113,7 @@ public sealed class SqliteUsageStore : IUsageStore
         {
             // The table was dropped under us: prepare it again on the next attempt.
             _mode = null;
-            _insert?.Dispose();
-            _insert = null;
+            ResetInsert();
             throw;
         }
         finally
@@ -277,7 +252,7 @@ public sealed class SqliteUsageStore : IUsageStore
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            _insert?.Dispose();
+            ResetInsert();
             if (_writeConnection is not null)
             {
                 await _writeConnection.DisposeAsync().ConfigureAwait(false);
@@ -298,8 +273,8 @@ public sealed class SqliteUsageStore : IUsageStore
             return _writeConnection;
         }
 
+        ResetInsert();
         _writeConnection?.Dispose();
-        _insert = null;
         CreateDirectory();
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -385,30 +360,18 @@ public sealed class SqliteUsageStore : IUsageStore
         {CreateIndexesSql()}
         """;
 
+    // Two indexes, chosen by measurement: each further index costs a b-tree insert per row (four indexes
+    // halved the drain rate, docs/benchmarks.md). Stats and the analyses filter by app and time; retention
+    // deletes the oldest rows, which rowid order finds first.
     internal string CreateIndexesSql() => $"""
         CREATE UNIQUE INDEX IF NOT EXISTS {Quote($"ux_{_indexPrefix}_event_id")} ON {_table} (event_id);
         CREATE INDEX IF NOT EXISTS {Quote($"ix_{_indexPrefix}_app_time")} ON {_table} (app_name, "timestamp");
-        CREATE INDEX IF NOT EXISTS {Quote($"ix_{_indexPrefix}_app_action_time")} ON {_table} (app_name, action, "timestamp");
-        CREATE INDEX IF NOT EXISTS {Quote($"ix_{_indexPrefix}_time")} ON {_table} ("timestamp");
         """;
 
-    private SqliteCommand CreateInsert(SqliteConnection connection, StoreSchemaMode mode)
+    private void ResetInsert()
     {
-        var command = connection.CreateCommand();
-        string[] names = mode == StoreSchemaMode.Compat
-            ? ["timestamp", "app_name", "user", "action"]
-            : ["timestamp", "app_name", "user", "action", "event_id", "session_id", "detail", "duration_ms", "model", "input_tokens", "output_tokens", "cost_usd", "properties"];
-        // ON CONFLICT (event_id) DO NOTHING rather than INSERT OR IGNORE: only a repeated event is skipped;
-        // any other constraint (NOT NULL, a CHECK or trigger of the operator's) still fails, so the event is quarantined, not silently lost.
-        var conflict = mode == StoreSchemaMode.Compat ? "" : " ON CONFLICT (event_id) DO NOTHING";
-        command.CommandText = $"INSERT INTO {_table} ({string.Join(", ", names.Select(Quote))}) VALUES ({string.Join(", ", names.Select((_, i) => $"$p{i}"))}){conflict}";
-        for (var i = 0; i < names.Length; i++)
-        {
-            command.Parameters.Add(new SqliteParameter($"$p{i}", null));
-        }
-
-        command.Prepare();
-        return command;
+        _insert?.Dispose();
+        _insert = null;
     }
 
     private HashSet<string> Columns(SqliteConnection connection)

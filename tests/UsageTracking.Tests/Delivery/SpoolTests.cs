@@ -84,17 +84,25 @@ public sealed class SpoolTests : IDisposable
                 l.EnableMeasurementEvents(instrument);
             }
         };
+        var app = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            lock (values)
+            // Other tests' trackers publish on the same meter name: keep this tracker's measurements only.
+            foreach (var tag in tags)
             {
-                values[instrument.Name] = value;
+                if (tag.Key == "app_name" && Equals(tag.Value, app))
+                {
+                    lock (values)
+                    {
+                        values[instrument.Name] = value;
+                    }
+                }
             }
         });
         listener.Start();
 
         var store = new FaultyStore(Tracking.Store(_folder)) { FailUntil = DateTimeOffset.UtcNow.AddSeconds(1) };
-        await using var tracker = Tracking.Create(_folder, store: store);
+        await using var tracker = Tracking.Create(_folder, o => o.AppName = app, store);
         for (var i = 0; i < 500; i++)
         {
             tracker.TrackUserAction("ann@example.com", Actions.ExecuteSql);
