@@ -31,7 +31,7 @@ public sealed class UsageTracker : IUsageTracker
         _store = store;
         _time = time;
         _logger = loggerFactory.CreateLogger("UsageTracking");
-        _normalizer = new EventNormalizer(options.AppName, options.DefaultUser, _counters);
+        _normalizer = new EventNormalizer(options.AppName, options.DefaultUser, _counters, _logger, options.DebugLogging ? LogLevel.Warning : LogLevel.Debug);
         _enabled = options.Enabled;
         _durable = options.Durable;
         if (!_enabled)

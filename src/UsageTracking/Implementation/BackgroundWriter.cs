@@ -35,7 +35,10 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private readonly LogLevel _failureLevel;
     private readonly long _capacity;
     private readonly int _batchSize;
-    private long _depth;
+    // Producers only increment _enqueued and the writer only advances _dequeued, each on its own cache line,
+    // so the hot path's one interlocked operation does not bounce a line back and forth with the writer.
+    private PaddedCounter _enqueued;
+    private PaddedCounter _dequeued;
     private int _waiting;
     private volatile bool _stopping;
     private bool _abandoned;
@@ -66,7 +69,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         _batch = new List<UsageEvent>(_batchSize);
     }
 
-    public long QueueDepth => Math.Max(0, Volatile.Read(ref _depth));
+    public long QueueDepth => Math.Max(0, Volatile.Read(ref _enqueued.Value) - Volatile.Read(ref _dequeued.Value));
 
     public StoreSchemaMode? SchemaMode => _schema;
 
@@ -88,10 +91,10 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     /// <summary>The hot path: an interlocked increment, a lock-free enqueue, and a wake-up only when a full batch waits.</summary>
     public void Enqueue(UsageEvent e)
     {
-        var depth = Interlocked.Increment(ref _depth);
+        var depth = Interlocked.Increment(ref _enqueued.Value) - Volatile.Read(ref _dequeued.Value);
         if (depth > _capacity || _stopping)
         {
-            Interlocked.Decrement(ref _depth);
+            Interlocked.Decrement(ref _enqueued.Value);
             Overflow(e);
             return;
         }
@@ -149,11 +152,11 @@ internal sealed class BackgroundWriter : IAsyncDisposable
                 }
                 else
                 {
+                    Interlocked.Increment(ref _dequeued.Value);
                     rest.Add(_normalizer.Normalize(e));
                 }
             }
 
-            Interlocked.Exchange(ref _depth, 0);
             if (rest.Count > 0)
             {
                 SpoolBatch(rest, "shutdown deadline reached");
@@ -290,7 +293,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             }
             finally
             {
-                Interlocked.Add(ref _depth, -taken);
+                Interlocked.Add(ref _dequeued.Value, taken);
             }
 
             if (batch.Count > 0)
@@ -311,7 +314,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private async Task WaitAsync()
     {
         Interlocked.Exchange(ref _waiting, 1);
-        if (Volatile.Read(ref _depth) >= _batchSize || _stopping || HasFlushAtHead())
+        if (QueueDepth >= _batchSize || _stopping || HasFlushAtHead())
         {
             Interlocked.Exchange(ref _waiting, 0);
             return;
@@ -429,7 +432,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.SchemaFailed(_logger, LogLevel.Warning, ex.Message);
+            Log.SchemaFailed(_logger, _failureLevel, ex.Message);
             throw new SchemaUnavailableException(ex.Message, ex);
         }
     }
@@ -531,7 +534,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
 
         foreach (var path in _spool.PendingFiles())
         {
-            if (!draining && Volatile.Read(ref _depth) >= _batchSize || IsAbandoned)
+            if (!draining && QueueDepth >= _batchSize || IsAbandoned)
             {
                 return;
             }
@@ -655,6 +658,13 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     }
 
     private readonly record struct WriteOutcome(WriteOutcomeKind Kind, string? Reason);
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 128)]
+    private struct PaddedCounter
+    {
+        [System.Runtime.InteropServices.FieldOffset(64)]
+        public long Value;
+    }
 
     /// <summary>The table could not be prepared: the store is not ready, which is never the data's fault.</summary>
     private sealed class SchemaUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace UsageTracking.Implementation;
 
@@ -7,7 +8,7 @@ namespace UsageTracking.Implementation;
 /// Brings an event within <see cref="FieldLimits"/> and fills in its defaults, on the writer thread
 /// (or on the caller's in durable mode). Never throws: whatever cannot be kept is replaced and counted.
 /// </summary>
-internal sealed class EventNormalizer(string appName, string defaultUser, DeliveryCounters counters)
+internal sealed class EventNormalizer(string appName, string defaultUser, DeliveryCounters counters, ILogger logger, LogLevel truncationLevel)
 {
     private const string MissingAction = "unknown";
 
@@ -45,7 +46,7 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
         var eventId = e.EventId is { Length: > 0 and <= 64 } id ? id : null;
         if (e.EventId is not null && eventId is null)
         {
-            counters.AddTruncated(TruncatedField.EventId);
+            Truncated(TruncatedField.EventId, e.EventId.Length, 64);
         }
 
         var app = Clean(e.AppName, FieldLimits.AppName, TruncatedField.AppName);
@@ -104,7 +105,7 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
         {
             var cut = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
             text = text[..cut];
-            counters.AddTruncated(field);
+            Truncated(field, value.Length, max);
         }
 
         return ReplaceUnencodable(text);
@@ -169,11 +170,17 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
 
         if (json.Length > FieldLimits.PropertiesJson)
         {
-            counters.AddTruncated(TruncatedField.Properties);
+            Truncated(TruncatedField.Properties, json.Length, FieldLimits.PropertiesJson);
             return Serialize(new Dictionary<string, object?> { ["_truncated"] = true, ["_length"] = json.Length });
         }
 
         return json;
+    }
+
+    private void Truncated(TruncatedField field, int length, int limit)
+    {
+        counters.AddTruncated(field);
+        Log.Truncated(logger, truncationLevel, DeliveryCounters.Name(field), length, limit);
     }
 
     private static string Serialize(Dictionary<string, object?> value) => JsonSerializer.Serialize(value, PropertiesJsonOptions);

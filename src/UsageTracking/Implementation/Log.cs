@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(17, LogLevel.Warning, "The spool folder {Directory} cannot be used ({Reason}); events the store cannot take will be lost until it can.")]
     public static partial void SpoolUnavailable(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 18, Message = "A {Field} value of {Length} characters was shortened to the limit of {Limit} (UsageTracking.FieldLimits).")]
+    public static partial void Truncated(ILogger logger, LogLevel level, string field, int length, int limit);
 }
