@@ -108,6 +108,12 @@ internal sealed class BackgroundWriter : IAsyncDisposable
 
     public async Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (_stopping && _loop.IsCompleted)
+        {
+            // Shut down: nothing will process a marker; what was queued is already written or spooled.
+            return _queue.IsEmpty;
+        }
+
         var request = new FlushRequest();
         _queue.Enqueue(new UsageEvent { Flush = request });
         Wake();

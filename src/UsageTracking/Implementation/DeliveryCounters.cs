@@ -46,33 +46,9 @@ internal sealed class DeliveryCounters
     public long WriterRestarts => Volatile.Read(ref _writerRestarts);
     public long CorruptSpoolLines => Volatile.Read(ref _corruptSpoolLines);
 
-    public long DroppedTotal
-    {
-        get
-        {
-            long sum = 0;
-            for (var i = 0; i < _dropped.Length; i++)
-            {
-                sum += Volatile.Read(ref _dropped[i]);
-            }
+    public long DroppedTotal => Sum(_dropped);
 
-            return sum;
-        }
-    }
-
-    public long TruncatedTotal
-    {
-        get
-        {
-            long sum = 0;
-            for (var i = 0; i < _truncated.Length; i++)
-            {
-                sum += Volatile.Read(ref _truncated[i]);
-            }
-
-            return sum;
-        }
-    }
+    public long TruncatedTotal => Sum(_truncated);
 
     public void AddWritten(long n) => Interlocked.Add(ref _written, n);
     public void AddSpooled(long n) => Interlocked.Add(ref _spooled, n);
@@ -86,6 +62,17 @@ internal sealed class DeliveryCounters
 
     public long Dropped(DropReason reason) => Volatile.Read(ref _dropped[(int)reason]);
     public long Truncated(TruncatedField field) => Volatile.Read(ref _truncated[(int)field]);
+
+    private static long Sum(long[] counts)
+    {
+        long sum = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            sum += Volatile.Read(ref counts[i]);
+        }
+
+        return sum;
+    }
 
     public static string Name(DropReason reason) => reason switch
     {
