@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, idempotently: nothing is downloaded
-# when everything is already present. Debian packages go in DEBIAN_PACKAGES (none are needed yet:
-# SQLite ships inside Microsoft.Data.Sqlite); the .NET SDK
-# is pinned by global.json and must already be on the machine.
+# when everything is already present. Debian packages go in DEBIAN_PACKAGES: postgresql for the
+# PostgreSQL store's tests (their fixture starts a throwaway cluster on 127.0.0.1; SQLite ships inside
+# Microsoft.Data.Sqlite). The .NET SDK is pinned by global.json and must already be on the machine.
 set -euo pipefail
 
-DEBIAN_PACKAGES=()
+DEBIAN_PACKAGES=(postgresql)
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "The .NET SDK (see global.json) is required and was not found on PATH." >&2
