@@ -1,0 +1,7 @@
+-- Most popular actions of one app over the last 7 days.
+SELECT action, COUNT(*) AS count
+FROM central_app_usage
+WHERE app_name = :'app_name'
+  AND "timestamp" >= CURRENT_DATE - INTERVAL '7 days'
+GROUP BY action
+ORDER BY count DESC;
