@@ -390,6 +390,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             }, this, _abort.Token).ConfigureAwait(false);
 
             _metrics.RecordWrite(Stopwatch.GetElapsedTime(started).TotalMilliseconds, batch.Count);
+            _metrics.RecordUsage(batch);
             _counters.AddWritten(batch.Count);
             Volatile.Write(ref _lastSuccessTicks, _time.GetUtcNow().UtcTicks);
             _lastError = null;

@@ -8,12 +8,15 @@ namespace UsageTracking.Implementation;
 /// </summary>
 internal sealed class TrackerMetrics : IDisposable
 {
-    public const string MeterName = "UsageTracking";
+    public const string MeterName = UsageTrackingMetrics.MeterName;
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly Histogram<double> _writeDuration;
     private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _usageEvents;
+    private readonly Counter<long> _usageTokens;
+    private readonly Counter<double> _usageCost;
     private readonly KeyValuePair<string, object?> _app;
 
     public TrackerMetrics(IMeterFactory? meterFactory, string appName, DeliveryCounters counters, Func<long> queueDepth, Func<long> spoolBytes, Func<int> spoolFiles)
@@ -38,6 +41,42 @@ internal sealed class TrackerMetrics : IDisposable
         _meter.CreateObservableGauge("usage_tracking.spool.files", () => new Measurement<int>(spoolFiles(), app), "{file}", "Files waiting in the spool.");
         _writeDuration = _meter.CreateHistogram<double>("usage_tracking.write.duration", "ms", "Time of one successful store write.");
         _batchSize = _meter.CreateHistogram<int>("usage_tracking.batch.size", "{event}", "Events per store write.");
+        _usageEvents = _meter.CreateCounter<long>(UsageTrackingMetrics.UsageEvents, "{event}", "Events written to the store, by action.");
+        _usageTokens = _meter.CreateCounter<long>(UsageTrackingMetrics.UsageTokens, "{token}", "LLM tokens written to the store, by model and type.");
+        _usageCost = _meter.CreateCounter<double>(UsageTrackingMetrics.UsageCost, "USD", "Estimated LLM cost written to the store, by model.");
+    }
+
+    /// <summary>Counts what landed in the store; on the writer thread, and nearly free when nobody listens.</summary>
+    public void RecordUsage(IReadOnlyList<UsageEvent> written)
+    {
+        if (!_usageEvents.Enabled && !_usageTokens.Enabled && !_usageCost.Enabled)
+        {
+            return;
+        }
+
+        foreach (var e in written)
+        {
+            _usageEvents.Add(1, _app, new("action", e.Action));
+            if (e.Model is not { } model)
+            {
+                continue;
+            }
+
+            if (e.InputTokens is { } input)
+            {
+                _usageTokens.Add(input, _app, new("model", model), new("type", "input"));
+            }
+
+            if (e.OutputTokens is { } output)
+            {
+                _usageTokens.Add(output, _app, new("model", model), new("type", "output"));
+            }
+
+            if (e.CostUsd is { } cost)
+            {
+                _usageCost.Add((double)cost, _app, new("model", model));
+            }
+        }
     }
 
     public void RecordWrite(double milliseconds, int batchSize)
