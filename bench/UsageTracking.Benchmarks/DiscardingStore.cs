@@ -29,6 +29,8 @@ internal sealed class DiscardingStore : IUsageStore
 
     public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => Task.FromResult(0L);
 
+    public Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken) => Task.FromResult(0L);
+
     public StoreErrorKind Classify(Exception exception) => StoreErrorKind.Transient;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -48,6 +50,8 @@ internal sealed class DownStore : IUsageStore
     public IAsyncEnumerable<UsageEvent> ReadEventsAsync(UsageQuery query, CancellationToken cancellationToken) => throw new IOException("store down");
 
     public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => throw new IOException("store down");
+
+    public Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken) => throw new IOException("store down");
 
     public StoreErrorKind Classify(Exception exception) => StoreErrorKind.Transient;
 

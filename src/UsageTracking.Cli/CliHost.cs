@@ -47,6 +47,15 @@ internal sealed class CliHost : IAsyncDisposable
         return provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTrackingOptions>>().Value;
     }
 
+    /// <summary>The settings and the store, without a tracker: for maintenance that must not race the spool's replay.</summary>
+    public static (UsageTrackingOptions Options, IUsageStore Store) CreateStore(ParseResult parse)
+    {
+        using var provider = BuildServices(parse, null);
+        var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTrackingOptions>>().Value;
+        var section = provider.GetRequiredService<IConfiguration>().GetSection(UsageTrackingOptions.SectionName);
+        return (options, UsageStoreFactory.Create(options, section));
+    }
+
     private static ServiceProvider BuildServices(ParseResult parse, Action<UsageTrackingOptions>? adjust)
     {
         var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
@@ -75,6 +84,7 @@ internal sealed class CliHost : IAsyncDisposable
             .Build();
 
         var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
         var verbose = parse.GetValue(GlobalOptions.Verbose);
         services.AddLogging(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)

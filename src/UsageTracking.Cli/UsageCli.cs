@@ -24,6 +24,7 @@ internal static class UsageCli
         root.Add(CleanupCommand.Create(output));
         root.Add(SpoolCommand.Create(output));
         root.Add(GenerateCommand.Create(output, error));
+        root.Add(ForgetCommand.Create(output));
         root.Add(SelftestCommand.Create(output));
 
         var parse = root.Parse(args);

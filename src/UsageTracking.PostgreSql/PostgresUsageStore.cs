@@ -326,6 +326,21 @@ public sealed class PostgresUsageStore : IUsageStore
     }
 
     /// <inheritdoc />
+    public async Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (users.Count == 0 || (await ColumnsAsync(connection, cancellationToken).ConfigureAwait(false)).Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE \"user\" = ANY($1)", connection);
+        command.Parameters.AddWithValue(users.ToArray());
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public StoreErrorKind Classify(Exception exception) => exception switch
     {
         // Class 22 (data exception: bad text, out of range) and 23 (a constraint the data breaks) are the data's fault.

@@ -239,6 +239,22 @@ public sealed class SqliteUsageStore : IUsageStore
     }
 
     /// <inheritdoc />
+    public async Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!TableExists(connection) || users.Count == 0)
+        {
+            return 0;
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = $"DELETE FROM {_table} WHERE \"user\" IN (SELECT value FROM json_each($users))";
+        command.Parameters.AddWithValue("$users", System.Text.Json.JsonSerializer.Serialize(users));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public StoreErrorKind Classify(Exception exception) => exception switch
     {
         // Constraint, type mismatch, too big, out of range: this data, not the store.

@@ -41,6 +41,11 @@ public interface IUsageStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the cleanup (rows already deleted stay deleted).</param>
     Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 
+    /// <summary>Deletes every row of the given users (right to erasure); returns how many.</summary>
+    /// <param name="users">The users as stored (for hashed users, their hashes).</param>
+    /// <param name="cancellationToken">Cancels the deletion.</param>
+    Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken);
+
     /// <summary>
     /// Says whether a failed write may succeed if repeated (<see cref="StoreErrorKind.Transient"/>) or was
     /// refused because of the data in the batch (<see cref="StoreErrorKind.Rejected"/>), in which case the

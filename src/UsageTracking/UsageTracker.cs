@@ -31,7 +31,9 @@ public sealed class UsageTracker : IUsageTracker
         _store = store;
         _time = time;
         _logger = loggerFactory.CreateLogger("UsageTracking");
-        _normalizer = new EventNormalizer(options.AppName, options.DefaultUser, _counters, _logger, options.DebugLogging ? LogLevel.Warning : LogLevel.Debug);
+        var failureLevel = options.DebugLogging ? LogLevel.Warning : LogLevel.Debug;
+        var userInfo = options.UserEnricher is { } enricher ? new UserInfoCache(enricher, options.UserInfoCacheDuration, time, _logger, failureLevel) : null;
+        _normalizer = new EventNormalizer(options.AppName, options.DefaultUser, _counters, _logger, failureLevel, options.Privacy, userInfo is null ? null : userInfo.Cached);
         _enabled = options.Enabled;
         _durable = options.Durable;
         if (!_enabled)
@@ -44,7 +46,7 @@ public sealed class UsageTracker : IUsageTracker
         var spool = _spool;
         BackgroundWriter? writer = null;
         _metrics = new TrackerMetrics(meterFactory, options.AppName, _counters, () => writer?.QueueDepth ?? 0, () => spool.Bytes, () => spool.Files);
-        writer = new BackgroundWriter(options, store, _spool, _counters, _normalizer, _metrics, _logger, time);
+        writer = new BackgroundWriter(options, store, _spool, _counters, _normalizer, _metrics, _logger, time, userInfo);
         _writer = writer;
         Log.Started(_logger, options.AppName, store.Description, _spool.Directory);
         if (_spool.StartupError is { } spoolError)

@@ -91,6 +91,15 @@ public sealed partial class UsageTrackingOptions
     /// <summary>Log delivery failures at warning level (otherwise debug). The environment variable <c>DEBUG_LOGGING=true</c> does the same.</summary>
     public bool DebugLogging { get; set; }
 
+    /// <summary>What is kept about people: hashed users, dropped or redacted free text. Section <c>UsageTracking:Privacy</c>.</summary>
+    public PrivacyOptions Privacy { get; set; } = new();
+
+    /// <summary>Looks up user details stored in <c>properties.user_info</c>; with DI, a registered <see cref="IUserEnricher"/> is used when this is null.</summary>
+    public IUserEnricher? UserEnricher { get; set; }
+
+    /// <summary>How long a user's looked-up details are reused before the enricher is asked again. Default 30 days.</summary>
+    public TimeSpan UserInfoCacheDuration { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The spool folder in use: <see cref="SpoolDirectory"/> or its default.</summary>
     public string ResolvedSpoolDirectory =>
         string.IsNullOrWhiteSpace(SpoolDirectory) ? Path.Combine(DataDirectory, "spool", SafeFileName(AppName)) : SpoolDirectory;
@@ -141,6 +150,9 @@ public sealed partial class UsageTrackingOptions
         Check(AttemptTimeout >= TimeSpan.FromMilliseconds(10) && AttemptTimeout <= TimeSpan.FromHours(1), "UsageTracking:AttemptTimeout must be between 10 ms and 1 hour.");
         Check(BreakDuration >= TimeSpan.FromMilliseconds(500) && BreakDuration <= TimeSpan.FromHours(1), "UsageTracking:BreakDuration must be between 500 ms and 1 hour.");
         Check(ShutdownTimeout >= TimeSpan.Zero && ShutdownTimeout <= TimeSpan.FromMinutes(5), "UsageTracking:ShutdownTimeout must be between 0 and 5 minutes.");
+        Check(UserInfoCacheDuration >= TimeSpan.Zero, "UsageTracking:UserInfoCacheDuration must not be negative.");
+        Check(Privacy is null || !Privacy.HashUsers || Privacy.HashKey is { Length: >= 16 },
+            "UsageTracking:Privacy:HashKey must be set, 16 characters or more, when UsageTracking:Privacy:HashUsers is true.");
         return errors;
     }
 

@@ -42,6 +42,7 @@ public static class UsageTrackingServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<UsageTrackingOptions>>().Value;
+            options.UserEnricher ??= sp.GetService<IUserEnricher>();
             var loggerFactory = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
             var provider = StoreResolver.Resolve(options.Store, sp.GetServices<IUsageStoreProvider>());
             return UsageTracker.Create(options, provider, loggerFactory, sp.GetRequiredService<TimeProvider>(),

@@ -24,7 +24,8 @@ internal static class ExportCommand
         var file = new Option<string>("--output", "-o") { Description = "File to write; '-' for standard output.", Required = true };
         var allApps = new Option<bool>("--all-apps") { Description = "Export every app's rows, not just UsageTracking:AppName." };
         var user = new Option<string?>("--user") { Description = "Only this user's rows." };
-        var command = new Command("export", "Stream rows to a CSV or JSON file, oldest first.") { days, format, file, allApps, user };
+        var flatten = new Option<bool>("--flatten-properties") { Description = "One column per properties key (nested keys joined with '.'), instead of the JSON text." };
+        var command = new Command("export", "Stream rows to a CSV or JSON file, oldest first.") { days, format, file, allApps, user, flatten };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(days);
@@ -39,6 +40,10 @@ internal static class ExportCommand
             var until = DateTimeOffset.UtcNow;
             var query = new UsageQuery(until.AddDays(-n), until.AddSeconds(1), parse.GetValue(allApps) ? null : host.Options.AppName, parse.GetValue(user));
             var rows = host.Store.ReadEventsAsync(query, ct);
+            // Flattened CSV needs every key for its header first: one pass to collect them, one to write.
+            IReadOnlyList<string>? keys = parse.GetValue(flatten)
+                ? await PropertyColumns.CollectKeysAsync(host.Store.ReadEventsAsync(query, ct), ct)
+                : null;
             var toStdout = path == "-";
             await using var stream = toStdout ? Console.OpenStandardOutput() : File.Create(path);
             var json = parse.GetValue(format) == "json";
@@ -53,13 +58,13 @@ internal static class ExportCommand
                 await console.Progress().StartAsync(async progress =>
                 {
                     var task = progress.AddTask($"Exporting to {Markup.Escape(path)}", maxValue: Math.Max(1, total));
-                    written = await WriteAsync(stream, rows, json, count => task.Value = count, ct);
+                    written = await WriteAsync(stream, rows, json, count => task.Value = count, ct, keys);
                     task.Value = task.MaxValue;
                 });
             }
             else
             {
-                written = await WriteAsync(stream, rows, json, null, ct);
+                written = await WriteAsync(stream, rows, json, null, ct, keys);
             }
 
             if (!toStdout)
@@ -72,7 +77,8 @@ internal static class ExportCommand
         return command;
     }
 
-    internal static async Task<long> WriteAsync(Stream stream, IAsyncEnumerable<UsageEvent> rows, bool json, Action<long>? progress, CancellationToken ct)
+    internal static async Task<long> WriteAsync(Stream stream, IAsyncEnumerable<UsageEvent> rows, bool json, Action<long>? progress, CancellationToken ct,
+        IReadOnlyList<string>? propertyKeys = null)
     {
         long count = 0;
         if (json)
@@ -81,7 +87,7 @@ internal static class ExportCommand
             writer.WriteStartArray();
             await foreach (var e in rows.WithCancellation(ct))
             {
-                WriteJson(writer, e);
+                WriteJson(writer, e, propertyKeys is not null);
                 if (++count % 10_000 == 0)
                 {
                     await writer.FlushAsync(ct);
@@ -96,7 +102,7 @@ internal static class ExportCommand
 
         // Text that a spreadsheet would run as a formula (=, +, -, @ …) is escaped: exports get opened in Excel.
         await using var csv = CsvWriter.Create(stream, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
-        csv.WriteRecord(Columns);
+        csv.WriteRecord(propertyKeys is null ? Columns : [.. Columns[..^1], .. propertyKeys.Select(k => "properties." + k)]);
         foreach (var e in rows.ToBlockingEnumerable(ct))
         {
             csv.WriteField(e.Timestamp.ToUniversalTime(), "yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
@@ -111,7 +117,19 @@ internal static class ExportCommand
             csv.WriteField(e.InputTokens, "");
             csv.WriteField(e.OutputTokens, "");
             csv.WriteField(e.CostUsd, "");
-            csv.WriteField(e.PropertiesJson);
+            if (propertyKeys is null)
+            {
+                csv.WriteField(e.PropertiesJson);
+            }
+            else
+            {
+                var values = PropertyColumns.Flatten(e.PropertiesJson);
+                foreach (var key in propertyKeys)
+                {
+                    csv.WriteField(values.GetValueOrDefault(key));
+                }
+            }
+
             csv.EndRecord();
             if (++count % 10_000 == 0)
             {
@@ -123,7 +141,7 @@ internal static class ExportCommand
         return count;
     }
 
-    private static void WriteJson(Utf8JsonWriter writer, UsageEvent e)
+    private static void WriteJson(Utf8JsonWriter writer, UsageEvent e, bool flatten)
     {
         writer.WriteStartObject();
         writer.WriteString("timestamp", e.Timestamp.UtcDateTime);
@@ -144,6 +162,17 @@ internal static class ExportCommand
         else
         {
             writer.WriteNull("cost_usd");
+        }
+
+        if (flatten)
+        {
+            foreach (var (key, value) in PropertyColumns.Flatten(e.PropertiesJson))
+            {
+                writer.WriteString("properties." + key, value);
+            }
+
+            writer.WriteEndObject();
+            return;
         }
 
         writer.WritePropertyName("properties");

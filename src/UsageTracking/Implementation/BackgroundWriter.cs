@@ -44,6 +44,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private bool _abandoned;
     private List<UsageEvent>? _inFlight;
     private readonly List<UsageEvent> _batch;
+    private readonly UserInfoCache? _userInfo;
     private StoreSchemaMode? _schema;
     private DateTimeOffset _nextReplay;
     private long _lastSuccessTicks;
@@ -52,8 +53,9 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private Task _cleanup = Task.CompletedTask;
 
     public BackgroundWriter(UsageTrackingOptions options, IUsageStore store, Spool spool, DeliveryCounters counters,
-        EventNormalizer normalizer, TrackerMetrics metrics, ILogger logger, TimeProvider time)
+        EventNormalizer normalizer, TrackerMetrics metrics, ILogger logger, TimeProvider time, UserInfoCache? userInfo = null)
     {
+        _userInfo = userInfo;
         _options = options;
         _store = store;
         _spool = spool;
@@ -220,7 +222,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
                 // Nothing may end this loop but shutdown: keep what it held, count, log, pause briefly, and go on.
                 if (_batch.Count > 0)
                 {
-                    SpoolBatch([.. _batch], "the writer restarted");
+                    SpoolBatch([.. _batch.Select(_normalizer.Normalize)], "the writer restarted");
                     _batch.Clear();
                 }
 
@@ -294,12 +296,23 @@ internal sealed class BackgroundWriter : IAsyncDisposable
                     }
 
                     taken++;
-                    batch.Add(_normalizer.Normalize(e));
+                    batch.Add(e);
                 }
             }
             finally
             {
                 Interlocked.Add(ref _dequeued.Value, taken);
+            }
+
+            if (_userInfo is not null && batch.Count > 0)
+            {
+                // Before normalising: the enricher needs the user as the app passed it, not its hash.
+                await _userInfo.FillAsync(batch.Select(e => e.User ?? _options.DefaultUser), _abort.Token).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i] = _normalizer.Normalize(batch[i]);
             }
 
             if (batch.Count > 0)

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
 namespace UsageTracking.Implementation;
@@ -8,8 +9,17 @@ namespace UsageTracking.Implementation;
 /// Brings an event within <see cref="FieldLimits"/> and fills in its defaults, on the writer thread
 /// (or on the caller's in durable mode). Never throws: whatever cannot be kept is replaced and counted.
 /// </summary>
-internal sealed class EventNormalizer(string appName, string defaultUser, DeliveryCounters counters, ILogger logger, LogLevel truncationLevel)
+internal sealed class EventNormalizer(
+    string appName,
+    string defaultUser,
+    DeliveryCounters counters,
+    ILogger logger,
+    LogLevel truncationLevel,
+    PrivacyOptions? privacy = null,
+    Func<string?, UserInfo?>? cachedUserInfo = null)
 {
+    private readonly PrivacyOptions _privacy = privacy ?? new PrivacyOptions();
+
     private const string MissingAction = "unknown";
 
     private static readonly JsonSerializerOptions PropertiesJsonOptions = new()
@@ -22,7 +32,7 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
     {
         try
         {
-            return NormalizeCore(e);
+            return Protect(NormalizeCore(e));
         }
         catch (Exception ex)
         {
@@ -91,6 +101,51 @@ internal sealed class EventNormalizer(string appName, string defaultUser, Delive
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Adds looked-up user details, then applies the privacy settings. Safe to repeat on an event that went through it
+    /// (a replayed or journaled one): a hashed user is recognised and not hashed again, redaction finds nothing left.
+    /// </summary>
+    private UsageEvent Protect(UsageEvent e)
+    {
+        var privacy = _privacy;
+        var info = cachedUserInfo?.Invoke(e.User);
+        if (info is null && !privacy.HashUsers && !privacy.DropDetail && !privacy.RedactFreeText)
+        {
+            return e;
+        }
+
+        var properties = info is null ? e.PropertiesJson : WithUserInfo(e.PropertiesJson, info, privacy.HashUsers);
+        var detail = privacy.DropDetail ? null : e.Detail;
+        if (privacy.RedactFreeText)
+        {
+            detail = PrivacyFilter.Redact(detail);
+            properties = PrivacyFilter.RedactJson(properties);
+        }
+
+        var user = privacy.HashUsers && e.User is { } raw && !IsHashed(raw) ? PrivacyFilter.Hash(raw, privacy.HashKey ?? "") : e.User;
+        return ReferenceEquals(user, e.User) && ReferenceEquals(detail, e.Detail) && ReferenceEquals(properties, e.PropertiesJson)
+            ? e
+            : e with { User = user, Detail = detail, PropertiesJson = properties };
+    }
+
+    private static bool IsHashed(string user) =>
+        user.Length == 34 && user.StartsWith("u_", StringComparison.Ordinal) && user.AsSpan(2).IndexOfAnyExcept("0123456789abcdef") < 0;
+
+    private static string WithUserInfo(string? properties, UserInfo info, bool usersHashed)
+    {
+        var node = (properties is null ? null : JsonNode.Parse(properties) as JsonObject) ?? new JsonObject();
+        var userInfo = new JsonObject { ["timezone"] = info.Timezone };
+        if (!usersHashed)
+        {
+            // With hashed users, the name and address would undo the hashing: only the time zone is kept.
+            userInfo["real_name"] = info.RealName;
+            userInfo["email"] = info.Email;
+        }
+
+        node["user_info"] = userInfo;
+        return node.ToJsonString(PropertiesJsonOptions);
     }
 
     private string? Clean(string? value, int max, TruncatedField field)

@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 18, Message = "A {Field} value of {Length} characters was shortened to the limit of {Limit} (UsageTracking.FieldLimits).")]
     public static partial void Truncated(ILogger logger, LogLevel level, string field, int length, int limit);
+
+    [LoggerMessage(EventId = 19, Message = "The user enricher failed; events are stored without user_info: {Reason}")]
+    public static partial void EnrichmentFailed(ILogger logger, LogLevel level, string reason);
 }

@@ -247,6 +247,54 @@ internal sealed class Spool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes the given users' events from every spool file no process is using and from the quarantine.
+    /// Returns how many events went and how many files were in use (and left as they are).
+    /// </summary>
+    public (long Removed, int FilesInUse) RemoveUsers(IReadOnlySet<string> users)
+    {
+        long removed = 0;
+        var inUse = 0;
+        foreach (var path in PendingFiles())
+        {
+            using var lease = TryLease(path);
+            if (lease is null)
+            {
+                inUse++;
+                continue;
+            }
+
+            var keep = lease.Events.Where(e => e.User is null || !users.Contains(e.User)).ToList();
+            if (keep.Count == lease.Events.Count)
+            {
+                continue;
+            }
+
+            if (keep.Count == 0 || TryWriteRemainder(path, keep))
+            {
+                removed += lease.Events.Count - keep.Count;
+                lease.Complete();
+            }
+        }
+
+        if (System.IO.Directory.Exists(QuarantineDirectory))
+        {
+            foreach (var path in System.IO.Directory.GetFiles(QuarantineDirectory, "*.jsonl"))
+            {
+                var lines = File.ReadAllLines(path);
+                var keep = lines.Where(line => SpoolSerializer.ReadQuarantinedUser(line) is not { } user || !users.Contains(user)).ToArray();
+                if (keep.Length != lines.Length)
+                {
+                    removed += lines.Length - keep.Length;
+                    File.WriteAllLines(path + ".tmp", keep);
+                    File.Move(path + ".tmp", path, overwrite: true);
+                }
+            }
+        }
+
+        return (removed, inUse);
+    }
+
     public void Dispose()
     {
         lock (_appendLock)

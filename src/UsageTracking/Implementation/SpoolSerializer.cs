@@ -34,6 +34,18 @@ internal static class SpoolSerializer
         output.Write("\n"u8);
     }
 
+    public static string? ReadQuarantinedUser(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, Context.QuarantineRecord)?.Event?.User;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static UsageEvent? ReadLine(ReadOnlySpan<byte> line)
     {
         try

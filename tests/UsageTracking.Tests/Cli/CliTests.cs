@@ -142,4 +142,45 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Replayed 250 events; 0 spool files remain.", replay.Out, StringComparison.Ordinal);
         Assert.Equal(250, Tracking.Rows(_folder));
     }
+
+    [Fact]
+    public async Task Forget_NeedsYes_ThenErasesTheUser()
+    {
+        Assert.Equal(0, (await Run("track", "--user", "ann@example.com", "--action", "execute_sql")).Code);
+        Assert.Equal(0, (await Run("track", "--user", "bob@example.com", "--action", "execute_sql")).Code);
+
+        var refused = await Run("forget", "--user", "ann@example.com");
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("--yes", refused.Err, StringComparison.Ordinal);
+        Assert.Equal(2, Tracking.Rows(_folder));
+
+        var (code, output, _) = await Run("forget", "--user", "ann@example.com", "--yes");
+        Assert.Equal(0, code);
+        Assert.Contains("Erased 1 rows", output, StringComparison.Ordinal);
+        Assert.Equal(0, Tracking.Scalar(_folder, "SELECT COUNT(*) FROM central_app_usage WHERE user = 'ann@example.com'"));
+        Assert.Equal(1, Tracking.Rows(_folder));
+    }
+
+    [Fact]
+    public async Task ExportWithFlattenedProperties_HasOneColumnPerKey()
+    {
+        await using (var tracker = Tracking.Create(_folder, o => o.AppName = "cli-test"))
+        {
+            tracker.TrackNewConversation("ann@example.com", "c1", 12);
+            tracker.TrackUserAction("ann@example.com", Actions.ExecuteSql, "c1", 5, new Dictionary<string, object?> { ["sql"] = "SELECT 1", ["meta"] = new Dictionary<string, object?> { ["rows"] = 3 } });
+            await tracker.FlushAsync();
+        }
+
+        var csv = _folder.File("flat.csv");
+        Assert.Equal(0, (await Run("export", "--days", "1", "--format", "csv", "--flatten-properties", "--output", csv)).Code);
+        var lines = File.ReadAllLines(csv);
+        Assert.EndsWith(",cost_usd,properties.message_length,properties.meta.rows,properties.sql", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",12,,", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",,3,SELECT 1", lines[2], StringComparison.Ordinal);
+
+        var json = _folder.File("flat.json");
+        Assert.Equal(0, (await Run("export", "--days", "1", "--format", "json", "--flatten-properties", "--output", json)).Code);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal("3", document.RootElement[1].GetProperty("properties.meta.rows").GetString());
+    }
 }

@@ -160,6 +160,23 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.All(left, e => Assert.True(e.Timestamp >= Day1.AddDays(-9.5)));
     }
 
+    [Fact]
+    public async Task DeleteUsers_RemovesOnlyThoseUsersRows()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        await store.WriteBatchAsync(
+        [
+            Event("ann@example.com", Actions.AppStart, Day1),
+            Event("ann@example.com", Actions.ExecuteSql, Day1.AddMinutes(1)),
+            Event("bob@example.com", Actions.AppStart, Day1),
+            Event("o'brien@example.com", Actions.AppStart, Day1),
+        ], default);
+
+        Assert.Equal(3, await store.DeleteUsersAsync(["ann@example.com", "o'brien@example.com", "nobody@example.com"], default));
+        Assert.Equal(["bob@example.com"], (await ReadAll(store)).Select(e => e.User));
+    }
+
     [Theory]
     [InlineData("x'); DROP TABLE central_app_usage; --")]
     [InlineData("\" OR 1=1 --")]

@@ -92,6 +92,8 @@ public sealed class FaultyStore(IUsageStore inner) : IUsageStore
 
     public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => inner.DeleteOlderThanAsync(cutoff, cancellationToken);
 
+    public Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken) => inner.DeleteUsersAsync(users, cancellationToken);
+
     public StoreErrorKind Classify(Exception exception) =>
         exception is SimulatedRejectionException ? StoreErrorKind.Rejected : inner.Classify(exception);
 
