@@ -40,6 +40,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private PaddedCounter _enqueued;
     private PaddedCounter _dequeued;
     private int _waiting;
+    private int _pendingFlushes;
     private volatile bool _stopping;
     private bool _abandoned;
     private List<UsageEvent>? _inFlight;
@@ -117,6 +118,8 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         }
 
         var request = new FlushRequest();
+        // Counted before the wake-up: a writer about to sleep sees the count even if it missed the signal.
+        Interlocked.Increment(ref _pendingFlushes);
         _queue.Enqueue(new UsageEvent { Flush = request });
         Wake();
         try
@@ -156,6 +159,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             {
                 if (e.Flush is { } f)
                 {
+                    Interlocked.Decrement(ref _pendingFlushes);
                     f.Complete();
                 }
                 else
@@ -320,7 +324,12 @@ internal sealed class BackgroundWriter : IAsyncDisposable
                 await DeliverAsync(batch, spoolOnFailure: true).ConfigureAwait(false);
             }
 
-            flush?.Complete();
+            if (flush is not null)
+            {
+                Interlocked.Decrement(ref _pendingFlushes);
+                flush.Complete();
+            }
+
             var full = batch.Count >= _batchSize;
             batch.Clear();
             if (!full && flush is null && !_stopping || taken == 0 && flush is null)
@@ -333,7 +342,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private async Task WaitAsync()
     {
         Interlocked.Exchange(ref _waiting, 1);
-        if (QueueDepth >= _batchSize || _stopping || HasFlushAtHead())
+        if (QueueDepth >= _batchSize || _stopping || Volatile.Read(ref _pendingFlushes) > 0)
         {
             Interlocked.Exchange(ref _waiting, 0);
             return;
@@ -342,8 +351,6 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         await _signal.WaitAsync(_options.FlushInterval).ConfigureAwait(false);
         Interlocked.Exchange(ref _waiting, 0);
     }
-
-    private bool HasFlushAtHead() => _queue.TryPeek(out var e) && e.Flush is not null;
 
     /// <summary>Writes a batch; on a transient failure spools it (live traffic) or reports failure (replay). Returns true when the store has every event.</summary>
     private async Task<bool> DeliverAsync(List<UsageEvent> batch, bool spoolOnFailure)

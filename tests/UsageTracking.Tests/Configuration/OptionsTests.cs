@@ -39,8 +39,8 @@ public sealed class OptionsTests : IDisposable
     [Fact]
     public void UnknownStore_FailsWithMessageNamingTheMissingPackage()
     {
-        var error = Assert.Throws<ArgumentException>(() => UsageTracker.Create(Bind(Settings(("Store", "postgres")))));
-        Assert.Contains("UsageTracking.PostgreSql", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ArgumentException>(() => UsageTracker.Create(Bind(Settings(("Store", "mongodb")))));
+        Assert.Contains("UsageTracking.mongodb", error.Message, StringComparison.Ordinal);
         Assert.Contains("UsageTracking:Store", error.Message, StringComparison.Ordinal);
     }
 

@@ -31,7 +31,8 @@ public sealed class SpoolTests : IDisposable
     public async Task TornLastLine_SkipsOnlyThatLine_AndCountsIt()
     {
         await SpoolEventsAsync(100);
-        var file = Directory.GetFiles(_folder.Spool, "*.jsonl").Single();
+        // The writer may have cut the burst into more than one batch file: tear the newest.
+        var file = Directory.GetFiles(_folder.Spool, "*.jsonl").Order(StringComparer.Ordinal).Last();
         File.AppendAllText(file, "{\"id\":\"0190-torn\",\"ts\":\"2026-");
 
         await using var tracker = Tracking.Create(_folder);
@@ -43,12 +44,16 @@ public sealed class SpoolTests : IDisposable
     public async Task SpoolFileLockedByAnotherProcess_IsLeftAlone()
     {
         await SpoolEventsAsync(100);
-        var file = Directory.GetFiles(_folder.Spool, "*.jsonl").Single();
-        await using (var locked = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        var locks = Directory.GetFiles(_folder.Spool, "*.jsonl").Select(f => new FileStream(f, FileMode.Open, FileAccess.ReadWrite, FileShare.None)).ToList();
+        try
         {
             await using var tracker = Tracking.Create(_folder);
             await Task.Delay(1_500);
             Assert.Equal(0, Tracking.Rows(_folder));
+        }
+        finally
+        {
+            locks.ForEach(l => l.Dispose());
         }
 
         await using var later = Tracking.Create(_folder);
