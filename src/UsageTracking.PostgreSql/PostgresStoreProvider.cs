@@ -20,6 +20,6 @@ public sealed class PostgresStoreProvider : IUsageStoreProvider
             ? context.Options.ConnectionString
             : context.Configuration?["Postgres:ConnectionString"];
         var connection = PostgresConnectionString.Resolve(configured, Environment.GetEnvironmentVariable("DATABASE_URL"));
-        return new PostgresUsageStore(connection.ConnectionString, context.Options.TableName, context.LoggerFactory.CreateLogger<PostgresUsageStore>());
+        return new PostgresUsageStore(connection.ConnectionString, context.Options.TableName, context.LoggerFactory.CreateLogger<PostgresUsageStore>(), context.TimeProvider);
     }
 }

@@ -31,7 +31,10 @@ public sealed class PostgresUsageStore : IUsageStore
     private readonly string _table;
     private readonly string _schema;
     private readonly string _indexPrefix;
+    private readonly string _daily;
+    private readonly string _dailyName;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private NpgsqlConnection? _writeConnection;
     private StoreSchemaMode? _mode;
@@ -41,8 +44,10 @@ public sealed class PostgresUsageStore : IUsageStore
     /// <param name="connectionString">An Npgsql connection string.</param>
     /// <param name="tableName">The table: <c>name</c> or <c>schema.name</c>.</param>
     /// <param name="logger">For schema messages; null for none.</param>
-    public PostgresUsageStore(string connectionString, string tableName = "central_app_usage", ILogger? logger = null)
+    /// <param name="timeProvider">The clock, to tell whether a range ends now; null for the system clock.</param>
+    public PostgresUsageStore(string connectionString, string tableName = "central_app_usage", ILogger? logger = null, TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
@@ -61,6 +66,8 @@ public sealed class PostgresUsageStore : IUsageStore
         TableName = parts[^1];
         _table = string.Join('.', parts.Select(Quote));
         _indexPrefix = TableName;
+        _dailyName = TableName + "_daily";
+        _daily = string.Join('.', parts[..^1].Append(_dailyName).Select(Quote));
         _logger = logger ?? NullLogger<PostgresUsageStore>.Instance;
     }
 
@@ -218,6 +225,11 @@ public sealed class PostgresUsageStore : IUsageStore
             return new UsageStats(query.Since, query.Until, query.AppName, query.User, 0, 0, 0, [], []);
         }
 
+        if (await UseRollupAsync(connection, query, cancellationToken).ConfigureAwait(false) is { } days)
+        {
+            return await RollupStatsAsync(connection, query, days.Since, days.Until, cancellationToken).ConfigureAwait(false);
+        }
+
         var withTimeZone = IsTimestampTz(columns);
         var where = Where(query);
         long total = 0, users = 0, errors = 0;
@@ -249,6 +261,89 @@ public sealed class PostgresUsageStore : IUsageStore
             SELECT {day} AS day, COUNT(*), COUNT(DISTINCT "user")
             FROM {_table} WHERE {where} GROUP BY day ORDER BY day
             """, query, withTimeZone))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                byDay.Add(new DayCount(reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+
+        return new UsageStats(query.Since, query.Until, query.AppName, query.User, total, users, errors, byAction, byDay);
+    }
+
+    /// <summary>
+    /// The rollup answers when it exists and the range is whole UTC days: it starts at midnight and ends at a midnight
+    /// or now (today's rows so far are all in it). Any other range is counted from the rows themselves.
+    /// </summary>
+    private async Task<(DateOnly Since, DateOnly Until)?> UseRollupAsync(NpgsqlConnection connection, UsageQuery query, CancellationToken cancellationToken)
+    {
+        var since = query.Since.UtcDateTime;
+        var until = query.Until.UtcDateTime;
+        if (since.TimeOfDay != TimeSpan.Zero || until.TimeOfDay != TimeSpan.Zero && query.Until < _time.GetUtcNow())
+        {
+            return null;
+        }
+
+        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
+        exists.Parameters.AddWithValue(_daily);
+        if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        {
+            return null;
+        }
+
+        var lastDay = DateOnly.FromDateTime(until.TimeOfDay == TimeSpan.Zero ? until : until.Date.AddDays(1));
+        return (DateOnly.FromDateTime(since), lastDay);
+    }
+
+    private async Task<UsageStats> RollupStatsAsync(NpgsqlConnection connection, UsageQuery query, DateOnly since, DateOnly until, CancellationToken cancellationToken)
+    {
+        var where = "events > 0 AND day >= $1 AND day < $2"
+            + (query.AppName is null ? "" : " AND app_name = $3")
+            + (query.User is null ? "" : query.AppName is null ? " AND \"user\" = $3" : " AND \"user\" = $4");
+        NpgsqlCommand Rollup(string sql)
+        {
+            var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue(since);
+            command.Parameters.AddWithValue(until);
+            if (query.AppName is not null)
+            {
+                command.Parameters.AddWithValue(query.AppName);
+            }
+
+            if (query.User is not null)
+            {
+                command.Parameters.AddWithValue(query.User);
+            }
+
+            return command;
+        }
+
+        long total = 0, users = 0, errors = 0;
+        await using (var command = Rollup($"""
+            SELECT COALESCE(SUM(events), 0)::bigint, COUNT(DISTINCT "user"), COALESCE(SUM(events) FILTER (WHERE action LIKE '%\_error%'), 0)::bigint
+            FROM {_daily} WHERE {where}
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                (total, users, errors) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            }
+        }
+
+        var byAction = new List<ActionCount>();
+        await using (var command = Rollup($"""SELECT action, SUM(events)::bigint AS n FROM {_daily} WHERE {where} GROUP BY action ORDER BY n DESC, action COLLATE "C" """))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                byAction.Add(new ActionCount(reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        var byDay = new List<DayCount>();
+        await using (var command = Rollup($"""SELECT day, SUM(events)::bigint, COUNT(DISTINCT "user") FROM {_daily} WHERE {where} GROUP BY day ORDER BY day"""))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -322,7 +417,20 @@ public sealed class PostgresUsageStore : IUsageStore
             deleted += n;
         }
         while (n == CleanupChunk);
+        await RemoveEmptyRollupRowsAsync(connection, "day < $1", DateOnly.FromDateTime(cutoff.UtcDateTime), cancellationToken).ConfigureAwait(false);
         return deleted;
+    }
+
+    private async Task RemoveEmptyRollupRowsAsync(NpgsqlConnection connection, string condition, object value, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
+        exists.Parameters.AddWithValue(_daily);
+        if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        {
+            await using var command = new NpgsqlCommand($"DELETE FROM {_daily} WHERE events <= 0 AND {condition}", connection);
+            command.Parameters.AddWithValue(value);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -337,7 +445,10 @@ public sealed class PostgresUsageStore : IUsageStore
 
         await using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE \"user\" = ANY($1)", connection);
         command.Parameters.AddWithValue(users.ToArray());
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // The trigger brought their daily counts to zero; erasure removes the rows that still name them.
+        await RemoveEmptyRollupRowsAsync(connection, "\"user\" = ANY($1)", users.ToArray(), cancellationToken).ConfigureAwait(false);
+        return deleted;
     }
 
     /// <inheritdoc />
@@ -430,9 +541,104 @@ public sealed class PostgresUsageStore : IUsageStore
         }
 
         _timestampWithTimeZone = IsTimestampTz(await ColumnsAsync(connection, cancellationToken).ConfigureAwait(false));
+        if (mode == StoreSchemaMode.Extended && allowUpgrade)
+        {
+            await EnsureRollupAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+
         await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Staging}", cancellationToken).ConfigureAwait(false);
         await CreateStagingAsync(connection, cancellationToken).ConfigureAwait(false);
         return mode;
+    }
+
+    /// <summary>
+    /// The daily rollup: events per app, UTC day, action and user, kept by statement-level triggers with transition
+    /// tables, so every insert, delete, update and truncate of the usage table counts — this tracker's, another tool's,
+    /// a hand-written DELETE's. Created once with a backfill, under a lock that keeps writers out so no row is counted twice.
+    /// Counts that fall to zero stay (removing them inside the trigger would race concurrent inserts); queries skip them,
+    /// and retention and erasure remove them.
+    /// </summary>
+    private async Task EnsureRollupAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction))
+        {
+            exists.Parameters.AddWithValue(_daily);
+            if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await using (var create = new NpgsqlCommand($"LOCK TABLE {_table} IN SHARE ROW EXCLUSIVE MODE; {CreateRollupSql()}", connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Created the daily rollup {Rollup} of {Table}.", _dailyName, TableName);
+    }
+
+    internal string CreateRollupSql()
+    {
+        var function = (string name) => string.Join('.', _daily.Split('.')[..^1].Append(Quote($"{_dailyName}_{name}")));
+        // The UTC day of a row: a timestamptz converted to UTC, or a seed table's timestamp, which is UTC already.
+        var day = _timestampWithTimeZone == false ? "\"timestamp\"::date" : "(\"timestamp\" AT TIME ZONE 'UTC')::date";
+        return $$"""
+            CREATE TABLE IF NOT EXISTS {{_daily}} (
+                app_name text NOT NULL,
+                day      date NOT NULL,
+                action   text NOT NULL,
+                "user"   text NOT NULL,
+                events   bigint NOT NULL,
+                PRIMARY KEY (app_name, day, action, "user")
+            );
+            INSERT INTO {{_daily}} (app_name, day, action, "user", events)
+            SELECT app_name, {{day}}, action, "user", COUNT(*) FROM {{_table}} GROUP BY 1, 2, 3, 4;
+
+            CREATE OR REPLACE FUNCTION {{function("add")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                INSERT INTO {{_daily}} (app_name, day, action, "user", events)
+                SELECT app_name, {{day}}, action, "user", COUNT(*) FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+                ON CONFLICT (app_name, day, action, "user") DO UPDATE SET events = {{_daily}}.events + EXCLUDED.events;
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE FUNCTION {{function("remove")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                UPDATE {{_daily}} AS d SET events = d.events - o.n
+                FROM (SELECT app_name, {{day}} AS day, action, "user", COUNT(*) AS n FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS o
+                WHERE d.app_name = o.app_name AND d.day = o.day AND d.action = o.action AND d."user" = o."user";
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE FUNCTION {{function("change")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                UPDATE {{_daily}} AS d SET events = d.events - o.n
+                FROM (SELECT app_name, {{day}} AS day, action, "user", COUNT(*) AS n FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS o
+                WHERE d.app_name = o.app_name AND d.day = o.day AND d.action = o.action AND d."user" = o."user";
+                INSERT INTO {{_daily}} (app_name, day, action, "user", events)
+                SELECT app_name, {{day}}, action, "user", COUNT(*) FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+                ON CONFLICT (app_name, day, action, "user") DO UPDATE SET events = {{_daily}}.events + EXCLUDED.events;
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE FUNCTION {{function("truncate")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                TRUNCATE {{_daily}};
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE TRIGGER {{Quote($"{_dailyName}_insert")}} AFTER INSERT ON {{_table}}
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{function("add")}}();
+            CREATE OR REPLACE TRIGGER {{Quote($"{_dailyName}_delete")}} AFTER DELETE ON {{_table}}
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {{function("remove")}}();
+            CREATE OR REPLACE TRIGGER {{Quote($"{_dailyName}_update")}} AFTER UPDATE ON {{_table}}
+                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{function("change")}}();
+            CREATE OR REPLACE TRIGGER {{Quote($"{_dailyName}_truncate")}} AFTER TRUNCATE ON {{_table}}
+                FOR EACH STATEMENT EXECUTE FUNCTION {{function("truncate")}}();
+            """;
     }
 
     private Task CreateStagingAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>

@@ -80,7 +80,23 @@ public enum StoreErrorKind
 /// <param name="Until">End (exclusive).</param>
 /// <param name="AppName">Only this app; null for all.</param>
 /// <param name="User">Only this user; null for all.</param>
-public sealed record UsageQuery(DateTimeOffset Since, DateTimeOffset Until, string? AppName = null, string? User = null);
+public sealed record UsageQuery(DateTimeOffset Since, DateTimeOffset Until, string? AppName = null, string? User = null)
+{
+    /// <summary>
+    /// The last <paramref name="days"/> UTC days including today: from midnight <paramref name="days"/>−1 days ago until
+    /// just after <paramref name="now"/>. Whole days, so per-day counts are complete and stores can answer from daily rollups.
+    /// </summary>
+    /// <param name="days">How many days, 1 or more (1 is today).</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="appName">Only this app; null for all.</param>
+    /// <param name="user">Only this user; null for all.</param>
+    public static UsageQuery LastDays(int days, DateTimeOffset now, string? appName = null, string? user = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        return new UsageQuery(midnight.AddDays(-(days - 1)), now.AddSeconds(1), appName, user);
+    }
+}
 
 /// <summary>Creates a store by name; each store package has one, found through <see cref="UsageStoreProviderAttribute"/>.</summary>
 public interface IUsageStoreProvider

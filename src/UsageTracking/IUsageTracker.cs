@@ -31,9 +31,9 @@ public interface IUsageTracker : IAsyncDisposable, IDisposable
     /// <param name="usageEvent">The event; null is ignored.</param>
     void Track(UsageEvent usageEvent);
 
-    /// <summary>Summarises this app's usage over the last <paramref name="days"/> days, optionally for one user.</summary>
-    /// <param name="userEmail">Only this user's events; null for everyone.</param>
-    /// <param name="days">How many days back from now (1 or more).</param>
+    /// <summary>Summarises this app's usage over the last <paramref name="days"/> UTC days including today, optionally for one user.</summary>
+    /// <param name="userEmail">Only this user's events (hashed first when users are stored hashed); null for everyone.</param>
+    /// <param name="days">How many UTC days, today included (1 or more).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     Task<UsageStats> GetUsageStatsAsync(string? userEmail = null, int days = 30, CancellationToken cancellationToken = default);
 

@@ -200,9 +200,8 @@ public sealed class UsageTracker : IUsageTracker
             throw new ArgumentOutOfRangeException(nameof(days), days, "days must be 1 or more.");
         }
 
-        var until = _time.GetUtcNow();
-        var query = new UsageQuery(until.AddDays(-days), until.AddSeconds(1), _options.AppName, string.IsNullOrWhiteSpace(userEmail) ? null : userEmail);
-        return _store.GetStatsAsync(query, cancellationToken);
+        var user = string.IsNullOrWhiteSpace(userEmail) ? null : _options.Privacy.StoredUser(userEmail);
+        return _store.GetStatsAsync(UsageQuery.LastDays(days, _time.GetUtcNow(), _options.AppName, user), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -18,7 +18,7 @@ internal static class ExportCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var days = new Option<int>("--days") { Description = "How many days back.", DefaultValueFactory = _ => 30 };
+        var days = new Option<int>("--days") { Description = "How many UTC days, today included.", DefaultValueFactory = _ => 30 };
         var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
         var file = new Option<string>("--output", "-o") { Description = "File to write; '-' for standard output.", Required = true };
@@ -37,8 +37,8 @@ internal static class ExportCommand
             var path = parse.GetRequiredValue(file);
             await using var host = CliHost.Create(parse);
             await host.EnsureStoreAsync(ct);
-            var until = DateTimeOffset.UtcNow;
-            var query = new UsageQuery(until.AddDays(-n), until.AddSeconds(1), parse.GetValue(allApps) ? null : host.Options.AppName, parse.GetValue(user));
+            var query = UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName,
+                parse.GetValue(user) is { } u ? host.Options.Privacy.StoredUser(u) : null);
             var rows = host.Store.ReadEventsAsync(query, ct);
             // Flattened CSV needs every key for its header first: one pass to collect them, one to write.
             IReadOnlyList<string>? keys = parse.GetValue(flatten)

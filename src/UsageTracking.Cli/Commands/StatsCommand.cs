@@ -8,10 +8,12 @@ internal static class StatsCommand
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    private static string? StoredUser(CliHost host, string? user) => user is null ? null : host.Options.Privacy.StoredUser(user);
+
     public static Command Create(TextWriter output)
     {
         var user = new Option<string?>("--user") { Description = "Only this user's events." };
-        var days = new Option<int>("--days") { Description = "How many days back.", DefaultValueFactory = _ => 30 };
+        var days = new Option<int>("--days") { Description = "How many UTC days, today included.", DefaultValueFactory = _ => 30 };
         var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
         var allApps = new Option<bool>("--all-apps") { Description = "Summarise every app in the table, not just UsageTracking:AppName." };
@@ -26,9 +28,8 @@ internal static class StatsCommand
 
             await using var host = CliHost.Create(parse);
             await host.EnsureStoreAsync(ct);
-            var until = DateTimeOffset.UtcNow;
             var stats = await host.Store.GetStatsAsync(
-                new UsageQuery(until.AddDays(-n), until.AddSeconds(1), parse.GetValue(allApps) ? null : host.Options.AppName, parse.GetValue(user)), ct);
+                UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName, StoredUser(host, parse.GetValue(user))), ct);
             if (parse.GetValue(format) == "json")
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(stats, Json));

@@ -137,6 +137,30 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetStats_WholeDayAndExactRanges_Agree_AfterWritesRetentionAndErasure()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        var users = new[] { "ann@example.com", "bob@example.com", "cid@example.com" };
+        string[] actions = [Actions.ExecuteSql, Actions.SqlError, Actions.EditSql, Actions.AppStart];
+        await store.WriteBatchAsync(Enumerable.Range(0, 400).Select(i =>
+            Event(users[i % 3], actions[i % 4], Midnight.AddDays(-3).AddMinutes(30 + i * 17 % (6 * 24 * 60 - 60)))).ToList(), default);
+        await store.DeleteOlderThanAsync(Midnight.AddDays(-1), default);
+        await store.DeleteUsersAsync(["bob@example.com"], default);
+
+        // Whole UTC days (stores may answer from rollups) versus a range a second inside them (stores count rows).
+        var whole = await store.GetStatsAsync(new UsageQuery(Midnight.AddDays(-2), Midnight.AddDays(3), "contract"), default);
+        var exact = await store.GetStatsAsync(new UsageQuery(Midnight.AddDays(-2).AddSeconds(1), Midnight.AddDays(3).AddSeconds(-1), "contract"), default);
+
+        Assert.True(whole.TotalEvents > 0);
+        Assert.Equal((exact.TotalEvents, exact.DistinctUsers, exact.ErrorCount), (whole.TotalEvents, whole.DistinctUsers, whole.ErrorCount));
+        Assert.Equal(exact.ByAction, whole.ByAction);
+        Assert.Equal(exact.ByDay, whole.ByDay);
+        Assert.Equal(2, whole.DistinctUsers);
+        Assert.DoesNotContain(whole.ByDay, d => d.Day < DateOnly.FromDateTime(Midnight.AddDays(-1).UtcDateTime));
+    }
+
+    [Fact]
     public async Task GetStats_OnEmptyOrMissingTable_ReturnsZeros()
     {
         var store = NewStore();

@@ -8,7 +8,8 @@ namespace UsageTracking.Tests.Support;
 /// <summary>
 /// A throwaway PostgreSQL cluster from Debian's <c>postgresql</c> package, created under the temp folder, bound to
 /// 127.0.0.1 on a free port, and removed after the tests. As root, the server runs as the <c>postgres</c> user
-/// (initdb refuses root). <c>./test.sh</c> installs the package; without it the tests fail saying so.
+/// (initdb refuses root). Its time zone is New York, not UTC, so any date arithmetic that forgets UTC shows.
+/// <c>./test.sh</c> installs the package; without it the tests fail saying so.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -59,7 +60,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
     /// <summary>Starts the server (again).</summary>
     public void Start() => RunAsServerUser(Path.Combine(_bin, "pg_ctl"), "-D", Data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "30",
-        "-o", $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1", "start");
+        "-o", $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c timezone=America/New_York", "start");
 
     /// <summary>Kills the server as a crash would: immediate shutdown, no checkpoint, clients cut off.</summary>
     public void Kill()

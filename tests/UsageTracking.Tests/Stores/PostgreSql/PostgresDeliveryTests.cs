@@ -106,4 +106,23 @@ public sealed class PostgresDeliveryTests(PostgresServer server) : IDisposable
         await using var command = new NpgsqlCommand(sql, connection);
         return (string?)await command.ExecuteScalarAsync();
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task DailyRollup_CountsRowsOtherToolsWrite_AndRowsThatWereThereBeforeIt()
+    {
+        // A seed table the earlier tracker filled, then upgraded: the rollup is backfilled.
+        await ScalarAsync($"CREATE TABLE {_table} (timestamp TIMESTAMP, app_name TEXT, \"user\" TEXT, action TEXT); SELECT 0");
+        await ScalarAsync($"INSERT INTO {_table} SELECT now() AT TIME ZONE 'UTC', 'legacy', 'old@example.com', 'sql_error: boom' FROM generate_series(1, 5); SELECT 0");
+        await using var store = new PostgresUsageStore(server.ConnectionString, _table);
+        Assert.Equal(StoreSchemaMode.Extended, await store.EnsureSchemaAsync(true, default));
+
+        // Another tool inserts and deletes with plain SQL after the upgrade: the triggers count that too.
+        await ScalarAsync($"INSERT INTO {_table} (timestamp, app_name, \"user\", action) SELECT now() AT TIME ZONE 'UTC', 'legacy', 'new@example.com', 'execute_sql' FROM generate_series(1, 3); SELECT 0");
+        await ScalarAsync($"DELETE FROM {_table} WHERE ctid IN (SELECT ctid FROM {_table} WHERE \"user\" = 'old@example.com' LIMIT 2); SELECT 0");
+
+        var stats = await store.GetStatsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow, "legacy"), default);
+        Assert.Equal((6L, 2L, 3L), (stats.TotalEvents, stats.DistinctUsers, stats.ErrorCount));
+        Assert.Equal(1, await ScalarAsync($"SELECT COUNT(*) FROM pg_trigger WHERE tgname = '{_table}_daily_insert'"));
+        Assert.Equal(6, await ScalarAsync($"SELECT SUM(events) FROM {_table}_daily"));
+    }
 }
