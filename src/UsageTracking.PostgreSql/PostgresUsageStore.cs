@@ -585,6 +585,17 @@ public sealed class PostgresUsageStore : IUsageStore
         var function = (string name) => string.Join('.', _daily.Split('.')[..^1].Append(Quote($"{_dailyName}_{name}")));
         // The UTC day of a row: a timestamptz converted to UTC, or a seed table's timestamp, which is UTC already.
         var day = _timestampWithTimeZone == false ? "\"timestamp\"::date" : "(\"timestamp\" AT TIME ZONE 'UTC')::date";
+        // Rows are grouped and sorted before touching the rollup, so concurrent writers lock its rows in one order.
+        var addNewRows = $$"""
+            INSERT INTO {{_daily}} (app_name, day, action, "user", events)
+                SELECT app_name, {{day}}, action, "user", COUNT(*) FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+                ON CONFLICT (app_name, day, action, "user") DO UPDATE SET events = {{_daily}}.events + EXCLUDED.events;
+            """;
+        var subtractOldRows = $$"""
+            UPDATE {{_daily}} AS d SET events = d.events - o.n
+                FROM (SELECT app_name, {{day}} AS day, action, "user", COUNT(*) AS n FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS o
+                WHERE d.app_name = o.app_name AND d.day = o.day AND d.action = o.action AND d."user" = o."user";
+            """;
         return $$"""
             CREATE TABLE IF NOT EXISTS {{_daily}} (
                 app_name text NOT NULL,
@@ -599,28 +610,20 @@ public sealed class PostgresUsageStore : IUsageStore
 
             CREATE OR REPLACE FUNCTION {{function("add")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
             BEGIN
-                INSERT INTO {{_daily}} (app_name, day, action, "user", events)
-                SELECT app_name, {{day}}, action, "user", COUNT(*) FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-                ON CONFLICT (app_name, day, action, "user") DO UPDATE SET events = {{_daily}}.events + EXCLUDED.events;
+                {{addNewRows}}
                 RETURN NULL;
             END $fn$;
 
             CREATE OR REPLACE FUNCTION {{function("remove")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
             BEGIN
-                UPDATE {{_daily}} AS d SET events = d.events - o.n
-                FROM (SELECT app_name, {{day}} AS day, action, "user", COUNT(*) AS n FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS o
-                WHERE d.app_name = o.app_name AND d.day = o.day AND d.action = o.action AND d."user" = o."user";
+                {{subtractOldRows}}
                 RETURN NULL;
             END $fn$;
 
             CREATE OR REPLACE FUNCTION {{function("change")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
             BEGIN
-                UPDATE {{_daily}} AS d SET events = d.events - o.n
-                FROM (SELECT app_name, {{day}} AS day, action, "user", COUNT(*) AS n FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS o
-                WHERE d.app_name = o.app_name AND d.day = o.day AND d.action = o.action AND d."user" = o."user";
-                INSERT INTO {{_daily}} (app_name, day, action, "user", events)
-                SELECT app_name, {{day}}, action, "user", COUNT(*) FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-                ON CONFLICT (app_name, day, action, "user") DO UPDATE SET events = {{_daily}}.events + EXCLUDED.events;
+                {{subtractOldRows}}
+                {{addNewRows}}
                 RETURN NULL;
             END $fn$;
 

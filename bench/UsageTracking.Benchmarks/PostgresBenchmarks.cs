@@ -1,0 +1,146 @@
+using BenchmarkDotNet.Attributes;
+using Npgsql;
+using UsageTracking.PostgreSql;
+using UsageTracking.Testing;
+
+namespace UsageTracking.Benchmarks;
+
+/// <summary>
+/// Sustained drain into PostgreSQL (a throwaway cluster from Debian's package on 127.0.0.1, default settings), per event:
+/// the tracker (binary COPY + idempotent INSERT, daily rollup triggers) against the seed's approach (a new connection
+/// and one INSERT per event, 2,000 events). Each iteration writes into a fresh table.
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+[SimpleJob(warmupCount: 2, iterationCount: 10)]
+public class PostgresDrainBenchmarks
+{
+    private const int Events = 100_000;
+    private const int SeedEvents = 2_000;
+    private readonly PostgresCluster _cluster = new();
+    private string _table = "";
+    private string _folder = "";
+    private string[] _users = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cluster.StartAsync().GetAwaiter().GetResult();
+        _folder = Path.Combine(Path.GetTempPath(), "usage-bench", Guid.NewGuid().ToString("N")[..8]);
+        _users = Enumerable.Range(0, 50).Select(i => $"user{i}@example.com").ToArray();
+    }
+
+    [IterationSetup]
+    public void FreshTable()
+    {
+        _table = "usage_" + Guid.NewGuid().ToString("N")[..10];
+        var store = new PostgresUsageStore(_cluster.ConnectionString, _table);
+        store.EnsureSchemaAsync(true, default).GetAwaiter().GetResult();
+        store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = SeedEvents, Description = "seed: connection + INSERT per event")]
+    public void SeedOneInsertPerEvent()
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(_cluster.ConnectionString) { Pooling = false }.ConnectionString;
+        for (var i = 0; i < SeedEvents; i++)
+        {
+            using var connection = new NpgsqlConnection(connectionString);
+            connection.Open();
+            using var insert = new NpgsqlCommand($"INSERT INTO {_table} (\"timestamp\", app_name, \"user\", action) VALUES ($1, $2, $3, $4)", connection);
+            insert.Parameters.AddWithValue(DateTime.UtcNow);
+            insert.Parameters.AddWithValue("bench");
+            insert.Parameters.AddWithValue(_users[i % _users.Length]);
+            insert.Parameters.AddWithValue(Actions.All[i % Actions.All.Count]);
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "tracker: TrackUserAction + FlushAsync")]
+    public void TrackerDrain()
+    {
+        var tracker = UsageTracker.Create(new UsageTrackingOptions
+        {
+            AppName = "bench",
+            Store = "postgres",
+            ConnectionString = _cluster.ConnectionString,
+            TableName = _table,
+            DataDirectory = _folder,
+            SpoolDirectory = Path.Combine(_folder, "spool"),
+            QueueCapacity = Events,
+            RetentionDays = 0,
+            ShutdownTimeout = TimeSpan.FromMinutes(1),
+        });
+        for (var i = 0; i < Events; i++)
+        {
+            tracker.TrackUserAction(_users[i % _users.Length], Actions.All[i % Actions.All.Count]);
+        }
+
+        tracker.FlushAsync().GetAwaiter().GetResult();
+        var written = tracker.GetHealth().Written;
+        tracker.Dispose();
+        if (written != Events)
+        {
+            throw new InvalidOperationException($"only {written} of {Events} events were written");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+}
+
+/// <summary>
+/// The stats query over 10,000,000 events (500 users, 20 actions, 35 days, loaded server-side through the store's
+/// triggers): the whole-day range the tracker asks for (read from the daily rollup) against the same range a second
+/// narrower (counted from the rows: the cost without the rollup).
+/// </summary>
+[MedianColumn]
+[SimpleJob(warmupCount: 2, iterationCount: 10)]
+public class PostgresStatsBenchmarks
+{
+    private const int Rows = 10_000_000;
+    private readonly PostgresCluster _cluster = new();
+    private PostgresUsageStore _store = null!;
+    private UsageQuery _wholeDays = null!;
+    private UsageQuery _exact = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cluster.StartAsync().GetAwaiter().GetResult();
+        _store = new PostgresUsageStore(_cluster.ConnectionString, "central_app_usage");
+        _store.EnsureSchemaAsync(true, default).GetAwaiter().GetResult();
+        using var connection = new NpgsqlConnection(_cluster.ConnectionString);
+        connection.Open();
+        using var load = new NpgsqlCommand($"""
+            INSERT INTO central_app_usage ("timestamp", app_name, "user", action, event_id)
+            SELECT now() - random() * interval '35 days', 'bench', 'user' || (i % 500) || '@example.com',
+                   (ARRAY[{string.Join(", ", Actions.All.Select(a => $"'{a}'"))}])[1 + i % {Actions.All.Count}], gen_random_uuid()::text
+            FROM generate_series(1, {Rows}) AS i;
+            VACUUM ANALYZE central_app_usage;
+            """, connection) { CommandTimeout = 0 };
+        load.ExecuteNonQuery();
+        _wholeDays = UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "bench");
+        _exact = _wholeDays with { Since = _wholeDays.Since.AddSeconds(1) };
+    }
+
+    [Benchmark(Baseline = true, Description = "stats counted from the rows")]
+    public UsageStats FromRows() => _store.GetStatsAsync(_exact, default).GetAwaiter().GetResult();
+
+    [Benchmark(Description = "stats from the daily rollup (what the tracker asks)")]
+    public UsageStats FromRollup() => _store.GetStatsAsync(_wholeDays, default).GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
