@@ -1,0 +1,297 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace UsageTracking.Databricks;
+
+/// <summary>A named statement parameter: <c>:name</c> in the text; the value travels as a string (or null), typed by <paramref name="Type"/>.</summary>
+internal sealed record StatementParameter(string Name, string? Value, string Type = "STRING");
+
+/// <summary>A finished statement's rows, every value as the JSON_ARRAY format gives it (a string or null), with the column types.</summary>
+internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)> Columns, IReadOnlyList<string?[]> Rows);
+
+/// <summary>
+/// The SQL Statement Execution API: execute with a hybrid wait (<c>wait_timeout</c> 30 s, then <c>CONTINUE</c>), poll with
+/// backoff to a terminal state, follow <c>next_chunk_index</c> to the last chunk, cancel when the caller cancels. A 429 or
+/// 503 means the request was not executed, so it is repeated after <c>Retry-After</c> (a few times, bounded); anything else
+/// is the caller's to classify. The token is sent only in the Authorization header and never appears in an exception.
+/// </summary>
+internal sealed class StatementClient : IDisposable
+{
+    private const int ThrottleAttempts = 5;
+    private static readonly TimeSpan MaxPollDelay = TimeSpan.FromSeconds(2);
+
+    private readonly HttpClient _http;
+    private readonly DatabricksSettings _settings;
+    private readonly TokenSource _tokens;
+    private readonly TimeProvider _time;
+    private long _statements;
+
+    public StatementClient(DatabricksSettings settings, TimeProvider time, HttpMessageHandler? handler = null)
+    {
+        _settings = settings;
+        _time = time;
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
+        {
+            BaseAddress = settings.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(90),
+        };
+        _tokens = new TokenSource(settings, _http, time);
+    }
+
+    /// <summary>Statements sent since start (for measurements).</summary>
+    public long StatementsSent => Interlocked.Read(ref _statements);
+
+    public string Where => _settings.ToString();
+
+    public async Task<StatementResult> ExecuteAsync(string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["statement"] = sql,
+            ["warehouse_id"] = _settings.WarehouseId,
+            ["wait_timeout"] = "30s",
+            ["on_wait_timeout"] = "CONTINUE",
+            ["disposition"] = "INLINE",
+            ["format"] = "JSON_ARRAY",
+            ["parameters"] = new JsonArray(parameters.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["value"] = p.Value, ["type"] = p.Type }).ToArray()),
+        };
+
+        Interlocked.Increment(ref _statements);
+        var reply = await SendAsync(HttpMethod.Post, "api/2.0/sql/statements", body, idempotent: false, cancellationToken).ConfigureAwait(false);
+        var id = reply["statement_id"]?.GetValue<string>() ?? throw new DatabricksException("INVALID_REPLY", "The statement reply had no statement_id.", null, transient: true);
+        var delay = TimeSpan.FromMilliseconds(100);
+        try
+        {
+            while (State(reply) is "PENDING" or "RUNNING")
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
+                reply = await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ = CancelQuietlyAsync(id);
+            throw;
+        }
+
+        switch (State(reply))
+        {
+            case "SUCCEEDED":
+                return await ReadResultAsync(id, reply, cancellationToken).ConfigureAwait(false);
+            case "FAILED":
+                var error = reply["status"]?["error"];
+                var code = error?["error_code"]?.GetValue<string>() ?? "UNKNOWN";
+                throw new DatabricksException(code, error?["message"]?.GetValue<string>() ?? "The statement failed.",
+                    reply["status"]?["sql_state"]?.GetValue<string>() ?? error?["sql_state"]?.GetValue<string>(),
+                    transient: code is "TEMPORARILY_UNAVAILABLE" or "RESOURCE_EXHAUSTED" or "WORKSPACE_TEMPORARILY_UNAVAILABLE" or "SERVICE_UNDER_MAINTENANCE"
+                        or "DEADLINE_EXCEEDED" or "ABORTED" or "INTERNAL_ERROR" or "IO_ERROR");
+            default:
+                throw new DatabricksException(State(reply) ?? "UNKNOWN", $"The statement ended {State(reply)}.", null, transient: true);
+        }
+    }
+
+    private async Task<StatementResult> ReadResultAsync(string id, JsonNode reply, CancellationToken cancellationToken)
+    {
+        var columns = reply["manifest"]?["schema"]?["columns"]?.AsArray()
+            .Select(c => (c!["name"]!.GetValue<string>(), c["type_name"]?.GetValue<string>() ?? "STRING")).ToList() ?? [];
+        var expectedChunks = reply["manifest"]?["total_chunk_count"]?.GetValue<int>() ?? 0;
+        var rows = new List<string?[]>();
+        var chunk = reply["result"];
+        var chunks = 0;
+        while (chunk is not null)
+        {
+            chunks++;
+            foreach (var row in chunk["data_array"]?.AsArray() ?? [])
+            {
+                rows.Add(row!.AsArray().Select(v => v?.GetValue<string>()).ToArray());
+            }
+
+            if (chunk["next_chunk_index"]?.GetValue<int>() is not { } next)
+            {
+                break;
+            }
+
+            chunk = await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}/result/chunks/{next}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (chunks < expectedChunks)
+        {
+            throw new DatabricksException("TRUNCATED_RESULT", $"The result had {expectedChunks} chunks but only {chunks} were returned.", null, transient: true);
+        }
+
+        return new StatementResult(columns, rows);
+    }
+
+    private async Task CancelQuietlyAsync(string id)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await SendAsync(HttpMethod.Post, $"api/2.0/sql/statements/{id}/cancel", null, idempotent: true, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or DatabricksException or OperationCanceledException)
+        {
+            // Best effort: the statement is abandoned either way.
+        }
+    }
+
+    /// <summary>
+    /// One call. 429 and 503 are repeated after Retry-After (the request was not executed). A dropped connection is
+    /// repeated only for idempotent calls (polls, chunks, cancel); for an execute it is the caller's to decide.
+    /// </summary>
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, bool idempotent, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.GetAsync(cancellationToken).ConfigureAwait(false));
+            if (body is not null)
+            {
+                request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            }
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException) when (idempotent && attempt < ThrottleAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), _time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return JsonNode.Parse(text.Length == 0 ? "{}" : text) ?? new JsonObject();
+                }
+
+                var (code, message) = ErrorOf(text);
+                if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && attempt < ThrottleAttempts)
+                {
+                    var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                    await Task.Delay(wait > TimeSpan.FromSeconds(60) ? TimeSpan.FromSeconds(60) : wait, _time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var status = (int)response.StatusCode;
+                throw new DatabricksException(code ?? $"HTTP_{status}", $"HTTP {status} from {_settings.BaseAddress.Host}: {message ?? response.ReasonPhrase}", null,
+                    transient: status is 408 or 429 or 500 or 502 or 503 or 504, httpStatus: status);
+            }
+        }
+    }
+
+    private static (string? Code, string? Message) ErrorOf(string text)
+    {
+        try
+        {
+            var node = JsonNode.Parse(text);
+            return (node?["error_code"]?.GetValue<string>(), node?["message"]?.GetValue<string>());
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+    }
+
+    private static string? State(JsonNode reply) => reply["status"]?["state"]?.GetValue<string>();
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>
+/// The bearer token: the personal access token, or an OAuth machine-to-machine token fetched from <c>/oidc/v1/token</c>,
+/// cached and refreshed five minutes before it expires.
+/// </summary>
+internal sealed class TokenSource(DatabricksSettings settings, HttpClient http, TimeProvider time)
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private string? _token;
+    private DateTimeOffset _refreshAt;
+
+    public int Fetches { get; private set; }
+
+    public async ValueTask<string> GetAsync(CancellationToken cancellationToken)
+    {
+        if (settings.AccessToken is { } pat)
+        {
+            return pat;
+        }
+
+        if (_token is { } cached && time.GetUtcNow() < _refreshAt)
+        {
+            return cached;
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_token is { } again && time.GetUtcNow() < _refreshAt)
+            {
+                return again;
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, "oidc/v1/token")
+            {
+                Content = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("scope", "all-apis")]),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.ClientId}:{settings.ClientSecret}")));
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new DatabricksException("OAUTH_FAILED", $"OAuth token request to {settings.BaseAddress.Host} failed with HTTP {(int)response.StatusCode}; check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET.",
+                    null, transient: (int)response.StatusCode >= 500, httpStatus: (int)response.StatusCode);
+            }
+
+            var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            _token = reply?["access_token"]?.GetValue<string>() ?? throw new DatabricksException("OAUTH_FAILED", "The OAuth reply had no access_token.", null, transient: true);
+            var lifetime = TimeSpan.FromSeconds(reply?["expires_in"]?.GetValue<int>() ?? 3600);
+            _refreshAt = time.GetUtcNow() + lifetime - TimeSpan.FromMinutes(5);
+            Fetches++;
+            return _token;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+}
+
+/// <summary>A Databricks call failed: its error code, SQL state, and whether repeating it may succeed. Never carries a secret.</summary>
+public sealed class DatabricksException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="errorCode">Databricks' error code, e.g. <c>TABLE_OR_VIEW_NOT_FOUND</c>.</param>
+    /// <param name="message">One sentence.</param>
+    /// <param name="sqlState">The SQLSTATE, when given.</param>
+    /// <param name="transient">Whether repeating may succeed.</param>
+    /// <param name="httpStatus">The HTTP status, for rejected requests.</param>
+    public DatabricksException(string errorCode, string message, string? sqlState, bool transient, int? httpStatus = null)
+        : base(message)
+    {
+        ErrorCode = errorCode;
+        SqlState = sqlState;
+        IsTransient = transient;
+        HttpStatus = httpStatus;
+    }
+
+    /// <summary>Databricks' error code.</summary>
+    public string ErrorCode { get; }
+
+    /// <summary>The SQLSTATE, when given.</summary>
+    public string? SqlState { get; }
+
+    /// <summary>Whether repeating the call may succeed.</summary>
+    public bool IsTransient { get; }
+
+    /// <summary>The HTTP status of a rejected request, or null when the statement ran and failed.</summary>
+    public int? HttpStatus { get; }
+}

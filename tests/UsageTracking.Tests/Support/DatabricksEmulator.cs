@@ -1,0 +1,463 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using UsageTracking.Databricks;
+using UsageTracking.Sqlite;
+
+namespace UsageTracking.Tests.Support;
+
+/// <summary>
+/// A FAKE of the Databricks SQL Statement Execution API, for tests only: ASP.NET Core on 127.0.0.1 with the documented
+/// request and response shapes (hybrid wait, PENDING/RUNNING/SUCCEEDED/FAILED, polling, multi-chunk JSON_ARRAY results,
+/// cancel, HTTP errors with Retry-After, OAuth M2M tokens) and fault injection. It does not parse SQL: it understands only
+/// the statements UsageTracking.Databricks sends, recognised by their <c>-- usage_tracking:&lt;operation&gt;</c> label, and
+/// carries them out on a real SQLite file through the SQLite store, so rows written can be read back. Whether the SQL
+/// text is valid Spark SQL is for the live suite against a real warehouse.
+/// </summary>
+public sealed class DatabricksEmulator : IAsyncDisposable
+{
+    public const string Token = "dapi-emulator-token";
+    public const string ClientId = "emulator-client";
+    public const string ClientSecret = "emulator-secret";
+    public const string Warehouse = "abc123emulator";
+
+    private readonly WebApplication _app;
+    private readonly TempFolder _folder = new();
+    private readonly ConcurrentDictionary<string, Statement> _statements = new();
+    private readonly ConcurrentDictionary<string, SqliteUsageStore> _stores = new();
+    private readonly ConcurrentQueue<string> _texts = new();
+    private readonly ConcurrentDictionary<string, int> _operations = new();
+    private readonly Lock _faultLock = new();
+    private readonly Random _random = new(1234);
+    private int _throttle;
+    private int _throttleStatus = 429;
+    private int _retryAfter = 1;
+    private int _drop;
+    private int _commitThenDrop;
+    private (string Code, string Message, string? SqlState)? _fail;
+    private long _issuedTokens;
+
+    private DatabricksEmulator(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public string Database => _folder.Database;
+
+    /// <summary>Rows per result chunk.</summary>
+    public int ChunkSize { get; set; } = 1_000;
+
+    /// <summary>How long a statement stays PENDING/RUNNING after it is submitted (a warehouse starting, a slow statement).</summary>
+    public TimeSpan StatementTime { get; set; }
+
+    /// <summary>Every execute request: with this probability it is throttled (429 or 503) or its connection dropped before or after committing.</summary>
+    public double RandomFaultRate { get; set; }
+
+    public IReadOnlyCollection<string> StatementTexts => _texts;
+
+    public int Executed(string operation) => _operations.GetValueOrDefault(operation);
+
+    public int ExecutedTotal => _operations.Values.Sum();
+
+    public long TokensIssued => Interlocked.Read(ref _issuedTokens);
+
+    public void ThrottleNext(int count, int status = 429, int retryAfterSeconds = 1)
+    {
+        lock (_faultLock)
+        {
+            (_throttle, _throttleStatus, _retryAfter) = (count, status, retryAfterSeconds);
+        }
+    }
+
+    public void DropNext(int count) => Interlocked.Exchange(ref _drop, count);
+
+    public void CommitThenDropNext(int count) => Interlocked.Exchange(ref _commitThenDrop, count);
+
+    public void FailNext(string code, string message, string? sqlState = null)
+    {
+        lock (_faultLock)
+        {
+            _fail = (code, message, sqlState);
+        }
+    }
+
+    public DatabricksSettings Settings(bool oauth = false) => new()
+    {
+        BaseAddress = BaseAddress,
+        WarehouseId = Warehouse,
+        AccessToken = oauth ? null : Token,
+        ClientId = oauth ? ClientId : null,
+        ClientSecret = oauth ? ClientSecret : null,
+    };
+
+    public static async Task<DatabricksEmulator> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var emulator = new DatabricksEmulator(app);
+        app.MapPost("/oidc/v1/token", (Func<HttpContext, IResult>)emulator.IssueToken);
+        app.MapPost("/api/2.0/sql/statements", (Func<HttpContext, Task<IResult>>)emulator.ExecuteAsync);
+        app.MapGet("/api/2.0/sql/statements/{id}", emulator.Status);
+        app.MapGet("/api/2.0/sql/statements/{id}/result/chunks/{index:int}", emulator.Chunk);
+        app.MapPost("/api/2.0/sql/statements/{id}/cancel", emulator.Cancel);
+        await app.StartAsync();
+        emulator.BaseAddress = new Uri(app.Urls.First() + "/");
+        return emulator;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        foreach (var store in _stores.Values)
+        {
+            await store.DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+
+    private IResult IssueToken(HttpContext context)
+    {
+        var expected = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{ClientId}:{ClientSecret}"));
+        if (context.Request.Headers.Authorization != expected)
+        {
+            return Results.Json(new { error = "invalid_client" }, statusCode: 401);
+        }
+
+        var token = "oauth-" + Interlocked.Increment(ref _issuedTokens);
+        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = 3600 });
+    }
+
+    private bool Authorized(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header == $"Bearer {Token}" || header.StartsWith("Bearer oauth-", StringComparison.Ordinal);
+    }
+
+    private async Task<IResult> ExecuteAsync(HttpContext context)
+    {
+        if (!Authorized(context))
+        {
+            return Error(401, "UNAUTHENTICATED", "Invalid access token.");
+        }
+
+        var body = await JsonNode.ParseAsync(context.Request.Body);
+        var sql = body?["statement"]?.GetValue<string>() ?? "";
+        if (body?["warehouse_id"]?.GetValue<string>() != Warehouse)
+        {
+            return Error(404, "NOT_FOUND", "Warehouse not found.");
+        }
+
+        // Faults decided before executing: throttling and dropped connections mean the statement never ran.
+        lock (_faultLock)
+        {
+            if (_throttle > 0)
+            {
+                _throttle--;
+                context.Response.Headers.RetryAfter = _retryAfter.ToString(CultureInfo.InvariantCulture);
+                return Error(_throttleStatus, "RESOURCE_EXHAUSTED", "Too many requests.");
+            }
+        }
+
+        var roll = RandomFaultRate > 0 ? NextDouble() : 1;
+        if (Interlocked.Decrement(ref _drop) >= 0 || roll < RandomFaultRate * 0.25)
+        {
+            context.Abort();
+            return Results.Empty;
+        }
+
+        if (roll < RandomFaultRate * 0.75)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Error(roll < RandomFaultRate * 0.5 ? 429 : 503, "TEMPORARILY_UNAVAILABLE", "Throttled.");
+        }
+
+        _texts.Enqueue(sql);
+        var statement = new Statement(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow + StatementTime);
+        (string Code, string Message, string? SqlState)? fail;
+        lock (_faultLock)
+        {
+            (fail, _fail) = (_fail, null);
+        }
+
+        if (fail is { } f)
+        {
+            statement.Fail(f.Code, f.Message, f.SqlState);
+        }
+        else
+        {
+            try
+            {
+                await RunAsync(statement, sql, Parameters(body!["parameters"]?.AsArray()));
+            }
+            catch (MissingTableException ex)
+            {
+                statement.Fail("BAD_REQUEST", $"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{ex.Message}` cannot be found.", "42P01");
+            }
+        }
+
+        _statements[statement.Id] = statement;
+        if (Interlocked.Decrement(ref _commitThenDrop) >= 0 || roll < RandomFaultRate)
+        {
+            // Committed, then the reply is lost.
+            context.Abort();
+            return Results.Empty;
+        }
+
+        var wait = TimeSpan.FromSeconds(int.Parse((body["wait_timeout"]?.GetValue<string>() ?? "10s").TrimEnd('s'), CultureInfo.InvariantCulture));
+        var waited = statement.ReadyAt - DateTimeOffset.UtcNow;
+        if (waited > TimeSpan.Zero && waited <= wait)
+        {
+            await Task.Delay(waited);
+        }
+
+        return Results.Json(statement.Reply(ChunkSize));
+    }
+
+    private IResult Status(HttpContext context, string id) =>
+        !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
+        : _statements.TryGetValue(id, out var statement) ? Results.Json(statement.Reply(ChunkSize))
+        : Error(404, "NOT_FOUND", "No such statement.");
+
+    private IResult Chunk(HttpContext context, string id, int index) =>
+        !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
+        : _statements.TryGetValue(id, out var statement) && statement.IsDone ? Results.Json(statement.ChunkReply(index, ChunkSize))
+        : Error(404, "NOT_FOUND", "No such result.");
+
+    private IResult Cancel(HttpContext context, string id)
+    {
+        if (_statements.TryGetValue(id, out var statement))
+        {
+            statement.Cancel();
+        }
+
+        return Results.Ok();
+    }
+
+    private double NextDouble()
+    {
+        lock (_random)
+        {
+            return _random.NextDouble();
+        }
+    }
+
+    private static IResult Error(int status, string code, string message) =>
+        Results.Json(new { error_code = code, message }, statusCode: status);
+
+    private static Dictionary<string, string?> Parameters(JsonArray? parameters) =>
+        parameters?.ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!["value"]?.GetValue<string>()) ?? [];
+
+    private SqliteUsageStore Store(string sql)
+    {
+        var table = TableOf(sql);
+        return _stores.GetOrAdd(table, t => new SqliteUsageStore(Database, t));
+    }
+
+    /// <summary>The last part of the first backtick-quoted name: the emulator keeps one SQLite table per table name.</summary>
+    private static string TableOf(string sql)
+    {
+        var start = sql.IndexOf('`', StringComparison.Ordinal);
+        var names = new List<string>();
+        var i = start;
+        while (i >= 0 && i < sql.Length && sql[i] == '`')
+        {
+            var end = sql.IndexOf('`', i + 1);
+            names.Add(sql[(i + 1)..end]);
+            i = end + 1 < sql.Length && sql[end + 1] == '.' ? end + 2 : -1;
+        }
+
+        return names[^1];
+    }
+
+    private async Task RunAsync(Statement statement, string sql, Dictionary<string, string?> p)
+    {
+        var operation = sql.Split('\n')[0].Replace("-- usage_tracking:", "", StringComparison.Ordinal).Trim();
+        _operations.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        var store = Store(sql);
+        var table = TableOf(sql);
+        UsageQuery Query() => new(DateTimeOffset.Parse(p["since"]!, CultureInfo.InvariantCulture), DateTimeOffset.Parse(p["until"]!, CultureInfo.InvariantCulture),
+            p.GetValueOrDefault("app"), p.GetValueOrDefault("user"));
+        switch (operation)
+        {
+            case "describe":
+                statement.Succeed([("col_name", "STRING"), ("data_type", "STRING"), ("comment", "STRING")], Describe(table) ?? throw new MissingTableException(table));
+                break;
+            case "create_table" or "add_columns":
+                await store.EnsureSchemaAsync(allowUpgrade: true, default);
+                statement.Succeed([], []);
+                break;
+            case "merge_batch" or "insert_batch":
+                var events = JsonNode.Parse(p["batch"]!)!.AsArray().Select(ToEvent).ToList();
+                var before = Count(table);
+                await store.EnsureSchemaAsync(allowUpgrade: false, default);
+                await store.WriteBatchAsync(events, default);
+                statement.Succeed([("num_affected_rows", "LONG"), ("num_inserted_rows", "LONG")], [[$"{Count(table) - before}", $"{Count(table) - before}"]]);
+                break;
+            case "stats_totals":
+                var totals = await store.GetStatsAsync(Query(), default);
+                statement.Succeed([("events", "LONG"), ("users", "LONG"), ("errors", "LONG")], [[$"{totals.TotalEvents}", $"{totals.DistinctUsers}", $"{totals.ErrorCount}"]]);
+                break;
+            case "stats_by_action":
+                var byAction = await store.GetStatsAsync(Query(), default);
+                statement.Succeed([("action", "STRING"), ("n", "LONG")], byAction.ByAction.Select(a => new[] { a.Action, $"{a.Count}" }).ToList<string?[]>());
+                break;
+            case "stats_by_day":
+                var byDay = await store.GetStatsAsync(Query(), default);
+                statement.Succeed([("day", "DATE"), ("n", "LONG"), ("users", "LONG")],
+                    byDay.ByDay.Select(d => new[] { d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"{d.Count}", $"{d.DistinctUsers}" }).ToList<string?[]>());
+                break;
+            case "read_events":
+                var rows = new List<string?[]>();
+                await foreach (var e in store.ReadEventsAsync(Query(), default))
+                {
+                    rows.Add([e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), e.AppName, e.User, e.Action, e.EventId, e.SessionId, e.Detail,
+                        e.DurationMs?.ToString("R", CultureInfo.InvariantCulture), e.Model, e.InputTokens?.ToString(CultureInfo.InvariantCulture),
+                        e.OutputTokens?.ToString(CultureInfo.InvariantCulture), e.CostUsd?.ToString(CultureInfo.InvariantCulture), e.PropertiesJson]);
+                }
+
+                statement.Succeed([("timestamp", "TIMESTAMP"), ("app_name", "STRING"), ("user", "STRING"), ("action", "STRING"), ("event_id", "STRING"), ("session_id", "STRING"),
+                    ("detail", "STRING"), ("duration_ms", "DOUBLE"), ("model", "STRING"), ("input_tokens", "LONG"), ("output_tokens", "LONG"), ("cost_usd", "DECIMAL"), ("properties", "STRING")],
+                    Describe(table)!.Any(r => r[0] == "event_id") ? rows : rows.Select(r => r[..4]).ToList());
+                break;
+            case "delete_older":
+                var deleted = await store.DeleteOlderThanAsync(DateTimeOffset.Parse(p["cutoff"]!, CultureInfo.InvariantCulture), default);
+                statement.Succeed([("num_affected_rows", "LONG")], [[$"{deleted}"]]);
+                break;
+            case "delete_users":
+                var gone = await store.DeleteUsersAsync(JsonSerializer.Deserialize<string[]>(p["users"]!)!, default);
+                statement.Succeed([("num_affected_rows", "LONG")], [[$"{gone}"]]);
+                break;
+            default:
+                statement.Fail("BAD_REQUEST", $"The emulator does not understand operation '{operation}'.", "42000");
+                break;
+        }
+    }
+
+    private static UsageEvent ToEvent(JsonNode? node) => new()
+    {
+        EventId = node!["event_id"]?.GetValue<string>(),
+        Timestamp = DateTimeOffset.Parse(node["ts"]!.GetValue<string>(), CultureInfo.InvariantCulture),
+        AppName = node["app_name"]?.GetValue<string>(),
+        User = node["user"]?.GetValue<string>(),
+        Action = node["action"]?.GetValue<string>() ?? "",
+        SessionId = node["session_id"]?.GetValue<string>(),
+        Detail = node["detail"]?.GetValue<string>(),
+        DurationMs = node["duration_ms"]?.GetValue<double>(),
+        Model = node["model"]?.GetValue<string>(),
+        InputTokens = node["input_tokens"]?.GetValue<long>(),
+        OutputTokens = node["output_tokens"]?.GetValue<long>(),
+        CostUsd = node["cost_usd"]?.GetValue<decimal>(),
+        PropertiesJson = node["properties"]?.GetValue<string>(),
+    };
+
+    private List<string?[]>? Describe(string table)
+    {
+        using var connection = new SqliteConnection($"Data Source={Database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, type FROM pragma_table_info($t)";
+        command.Parameters.AddWithValue("$t", table);
+        using var reader = command.ExecuteReader();
+        var rows = new List<string?[]>();
+        while (reader.Read())
+        {
+            rows.Add([reader.GetString(0), reader.GetString(1).ToLowerInvariant() switch { "text" or "string" => "string", "real" => "double", "integer" => "bigint", var t => t }, null]);
+        }
+
+        return rows.Count == 0 ? null : rows;
+    }
+
+    private long Count(string table)
+    {
+        using var connection = new SqliteConnection($"Data Source={Database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM \"{table}\"";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private sealed class MissingTableException(string table) : Exception(table);
+
+    private sealed class Statement(string id, DateTimeOffset readyAt)
+    {
+        private string _state = "SUCCEEDED";
+        private JsonObject? _error;
+        private IReadOnlyList<(string Name, string Type)> _columns = [];
+        private IReadOnlyList<string?[]> _rows = [];
+
+        public string Id { get; } = id;
+
+        public DateTimeOffset ReadyAt { get; } = readyAt;
+
+        public bool IsDone => DateTimeOffset.UtcNow >= ReadyAt || _state == "CANCELED";
+
+        public void Succeed(IReadOnlyList<(string, string)> columns, IReadOnlyList<string?[]> rows) => (_state, _columns, _rows) = ("SUCCEEDED", columns, rows);
+
+        public void Fail(string code, string message, string? sqlState) =>
+            (_state, _error) = ("FAILED", new JsonObject { ["error_code"] = code, ["message"] = message, ["sql_state"] = sqlState });
+
+        public void Cancel() => _state = "CANCELED";
+
+        public JsonObject Reply(int chunkSize)
+        {
+            var reply = new JsonObject { ["statement_id"] = Id };
+            if (!IsDone)
+            {
+                reply["status"] = new JsonObject { ["state"] = DateTimeOffset.UtcNow < ReadyAt - TimeSpan.FromMilliseconds(100) ? "PENDING" : "RUNNING" };
+                return reply;
+            }
+
+            reply["status"] = _error is null ? new JsonObject { ["state"] = _state } : new JsonObject { ["state"] = _state, ["error"] = _error.DeepClone(), ["sql_state"] = _error["sql_state"]?.DeepClone() };
+            if (_state != "SUCCEEDED")
+            {
+                return reply;
+            }
+
+            var chunks = Math.Max(1, (_rows.Count + chunkSize - 1) / chunkSize);
+            reply["manifest"] = new JsonObject
+            {
+                ["format"] = "JSON_ARRAY",
+                ["schema"] = new JsonObject
+                {
+                    ["column_count"] = _columns.Count,
+                    ["columns"] = new JsonArray(_columns.Select((c, i) => (JsonNode)new JsonObject { ["name"] = c.Name, ["position"] = i, ["type_name"] = c.Type, ["type_text"] = c.Type }).ToArray()),
+                },
+                ["total_row_count"] = _rows.Count,
+                ["total_chunk_count"] = chunks,
+                ["truncated"] = false,
+            };
+            reply["result"] = ChunkReply(0, chunkSize);
+            return reply;
+        }
+
+        public JsonObject ChunkReply(int index, int chunkSize)
+        {
+            var chunks = Math.Max(1, (_rows.Count + chunkSize - 1) / chunkSize);
+            var slice = _rows.Skip(index * chunkSize).Take(chunkSize).ToList();
+            var chunk = new JsonObject
+            {
+                ["chunk_index"] = index,
+                ["row_offset"] = index * chunkSize,
+                ["row_count"] = slice.Count,
+                ["data_array"] = new JsonArray(slice.Select(r => (JsonNode)new JsonArray(r.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray())).ToArray()),
+            };
+            if (index + 1 < chunks)
+            {
+                chunk["next_chunk_index"] = index + 1;
+                chunk["next_chunk_internal_link"] = $"/api/2.0/sql/statements/{Id}/result/chunks/{index + 1}";
+            }
+
+            return chunk;
+        }
+    }
+}
