@@ -50,7 +50,9 @@ public sealed class CrashTests : IDisposable
 
     private Process StartChild(string mode, params string[] extra)
     {
-        var host = Path.Combine(AppContext.BaseDirectory, "UsageTracking.CrashHost.dll");
+        // The child runs from its own build folder (same configuration and framework as this test assembly).
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var host = Repository.Path("tests", "UsageTracking.CrashHost", "bin", framework.Parent!.Name, framework.Name, "UsageTracking.CrashHost.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var arg in new[] { host, mode, _folder.Database, _folder.Spool }.Concat(extra))
         {
