@@ -55,6 +55,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     /// <summary>How long a statement stays PENDING/RUNNING after it is submitted (a warehouse starting, a slow statement).</summary>
     public TimeSpan StatementTime { get; set; }
 
+    /// <summary>Longest the emulator holds an execute reply waiting for the result, whatever wait_timeout asked (to force polling).</summary>
+    public TimeSpan? MaxWait { get; set; }
+
+    /// <summary>When each request arrived, by kind (execute, status, chunk), for checking the client's pacing.</summary>
+    public ConcurrentQueue<(string Kind, DateTimeOffset At)> Requests { get; } = new();
+
     /// <summary>Every execute request: with this probability it is throttled (429 or 503) or its connection dropped before or after committing.</summary>
     public double RandomFaultRate { get; set; }
 
@@ -150,6 +156,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             return Error(401, "UNAUTHENTICATED", "Invalid access token.");
         }
 
+        Requests.Enqueue(("execute", DateTimeOffset.UtcNow));
         var body = await JsonNode.ParseAsync(context.Request.Body);
         var sql = body?["statement"]?.GetValue<string>() ?? "";
         if (body?["warehouse_id"]?.GetValue<string>() != Warehouse)
@@ -214,6 +221,11 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
 
         var wait = TimeSpan.FromSeconds(int.Parse((body["wait_timeout"]?.GetValue<string>() ?? "10s").TrimEnd('s'), CultureInfo.InvariantCulture));
+        if (MaxWait is { } cap && cap < wait)
+        {
+            wait = cap;
+        }
+
         var waited = statement.ReadyAt - DateTimeOffset.UtcNow;
         if (waited > TimeSpan.Zero && waited <= wait)
         {
@@ -223,10 +235,13 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         return Results.Json(statement.Reply(ChunkSize));
     }
 
-    private IResult Status(HttpContext context, string id) =>
-        !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
-        : _statements.TryGetValue(id, out var statement) ? Results.Json(statement.Reply(ChunkSize))
-        : Error(404, "NOT_FOUND", "No such statement.");
+    private IResult Status(HttpContext context, string id)
+    {
+        Requests.Enqueue(("status", DateTimeOffset.UtcNow));
+        return !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
+            : _statements.TryGetValue(id, out var statement) ? Results.Json(statement.Reply(ChunkSize))
+            : Error(404, "NOT_FOUND", "No such statement.");
+    }
 
     private IResult Chunk(HttpContext context, string id, int index) =>
         !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")

@@ -1,0 +1,235 @@
+using Microsoft.Extensions.Configuration;
+using UsageTracking.Databricks;
+using UsageTracking.Tests.Support;
+
+namespace UsageTracking.Tests.Stores.Databricks;
+
+/// <summary>The Databricks store's protocol and delivery, against the Statement Execution API emulator (a fake).</summary>
+public sealed class DatabricksTests : IAsyncLifetime
+{
+    private readonly TempFolder _folder = new();
+    private readonly string _table = "main.usage.usage_" + Guid.NewGuid().ToString("N")[..8];
+    private DatabricksEmulator _emulator = null!;
+
+    public async Task InitializeAsync() => _emulator = await DatabricksEmulator.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _emulator.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private UsageTracker Tracker(Action<UsageTrackingOptions>? configure = null, bool oauth = false, CapturingLoggerProvider? logs = null) =>
+        UsageTracker.Create(Tracking.Options(_folder, configure), logs, new DatabricksUsageStore(_emulator.Settings(oauth), _table));
+
+    private long RowsInEmulator()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_emulator.Database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM \"{_table.Split('.')[^1]}\"";
+        try
+        {
+            return (long)command.ExecuteScalar()!;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return 0;
+        }
+    }
+
+    [Theory]
+    [InlineData("adb-123.4.azuredatabricks.net", "https://adb-123.4.azuredatabricks.net/")]
+    [InlineData("https://adb-123.4.azuredatabricks.net/", "https://adb-123.4.azuredatabricks.net/")]
+    [InlineData("http://127.0.0.1:8123", "http://127.0.0.1:8123/")]
+    [InlineData("http://localhost:8123", "http://localhost:8123/")]
+    public void Host_AcceptsBareHostsHttpsAndLoopbackHttp(string host, string expected) =>
+        Assert.Equal(expected, DatabricksSettings.ParseHost(host).ToString());
+
+    [Theory]
+    [InlineData("http://adb-123.4.azuredatabricks.net", "https")]
+    [InlineData("ftp://host", "https")]
+    public void Host_RefusesPlainHttpOffLoopback(string host, string expected) =>
+        Assert.Contains(expected, Assert.Throws<ArgumentException>(() => DatabricksSettings.ParseHost(host)).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("/sql/1.0/warehouses/abc123def", "abc123def")]
+    [InlineData("sql/1.0/endpoints/f00d", "f00d")]
+    public void HttpPath_GivesTheWarehouseId(string path, string id) => Assert.Equal(id, DatabricksSettings.ParseWarehouse(path));
+
+    [Fact]
+    public void HttpPath_OfACluster_IsRefusedWithAClearMessage()
+    {
+        var error = Assert.Throws<ArgumentException>(() => DatabricksSettings.ParseWarehouse("/sql/protocolv1/o/1234567890/0123-456789-abcdefgh"));
+        Assert.Contains("cluster", error.Message, StringComparison.Ordinal);
+        Assert.Contains("/sql/1.0/warehouses/<id>", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_FromEnvironmentOrSection_SectionWins_AndSecretsNeverShow()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["DATABRICKS_HOST"] = "https://env-host.cloud.databricks.com",
+            ["DATABRICKS_HTTP_PATH"] = "/sql/1.0/warehouses/envwh",
+            ["DATABRICKS_CLIENT_ID"] = "sp-id",
+            ["DATABRICKS_CLIENT_SECRET"] = "sp-secret-value",
+        };
+        var fromEnv = DatabricksSettings.Read(null, environment.GetValueOrDefault);
+        Assert.Equal(("env-host.cloud.databricks.com", "envwh", "sp-id"), (fromEnv.BaseAddress.Host, fromEnv.WarehouseId, fromEnv.ClientId));
+        Assert.DoesNotContain("sp-secret-value", fromEnv.ToString(), StringComparison.Ordinal);
+
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Databricks:Host"] = "section-host.azuredatabricks.net",
+            ["Databricks:AccessToken"] = "dapi-section",
+        }).Build();
+        var mixed = DatabricksSettings.Read(section, environment.GetValueOrDefault);
+        Assert.Equal(("section-host.azuredatabricks.net", "dapi-section", (string?)null), (mixed.BaseAddress.Host, mixed.AccessToken, mixed.ClientId));
+
+        var missing = Assert.Throws<ArgumentException>(() => DatabricksSettings.Read(null, _ => null));
+        Assert.Contains("DATABRICKS_SERVER_HOSTNAME", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Throttled429And503_AreRepeatedAfterRetryAfter_AndLandOnce()
+    {
+        // The retry budget must leave room for the two Retry-After waits.
+        await using var tracker = Tracker(o => o.RetryBudget = TimeSpan.FromSeconds(10));
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        _emulator.Requests.Clear();
+        _emulator.ThrottleNext(2, status: 503, retryAfterSeconds: 1);
+
+        for (var i = 0; i < 100; i++)
+        {
+            tracker.TrackUserAction("ann@example.com", Actions.ExecuteSql);
+        }
+
+        await tracker.FlushAsync();
+        Assert.Equal(101, tracker.GetHealth().Written);
+        Assert.Equal(101, RowsInEmulator());
+        var executes = _emulator.Requests.Where(r => r.Kind == "execute").Select(r => r.At).ToList();
+        Assert.Equal(3, executes.Count);
+        Assert.True(executes[1] - executes[0] >= TimeSpan.FromMilliseconds(950), "the client should wait Retry-After before repeating");
+        Assert.True(executes[2] - executes[1] >= TimeSpan.FromMilliseconds(950), "the client should wait Retry-After before repeating");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task DroppedConnectionsBeforeAndAfterCommit_LandEveryEventExactlyOnce()
+    {
+        await using var tracker = Tracker(o => o.BatchSize = 50);
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        _emulator.DropNext(2);
+        _emulator.CommitThenDropNext(2);
+        for (var i = 0; i < 500; i++)
+        {
+            tracker.TrackUserAction($"u{i % 9}@example.com", Actions.ExecuteSql);
+        }
+
+        await tracker.FlushAsync();
+        Assert.True(await Tracking.EventuallyAsync(() => RowsInEmulator() == 501 && tracker.GetHealth().SpoolFiles == 0), $"{RowsInEmulator()} rows");
+        Assert.Equal(501, RowsInEmulator());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task LongPendingStatement_IsPolledToCompletion()
+    {
+        await using var store = new DatabricksUsageStore(_emulator.Settings(), _table);
+        await store.EnsureSchemaAsync(true, default);
+        _emulator.MaxWait = TimeSpan.Zero;
+        _emulator.StatementTime = TimeSpan.FromSeconds(1.5);
+        _emulator.Requests.Clear();
+
+        await store.WriteBatchAsync([new UsageEvent { EventId = Guid.NewGuid().ToString(), Timestamp = DateTimeOffset.UtcNow, AppName = "a", User = "u", Action = "x" }], default);
+
+        Assert.Equal(1, RowsInEmulator());
+        Assert.True(_emulator.Requests.Count(r => r.Kind == "status") >= 2, "the client should poll while the statement is PENDING/RUNNING");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task FailedStatement_NamesHostWarehouseAndTable_AndNeverTheToken()
+    {
+        await using var store = new DatabricksUsageStore(_emulator.Settings(), _table);
+        await store.EnsureSchemaAsync(true, default);
+        _emulator.FailNext("PERMISSION_DENIED", "User does not have MODIFY on Table.", "42501");
+
+        var error = await Assert.ThrowsAsync<DatabricksException>(() => store.WriteBatchAsync(
+            [new UsageEvent { EventId = Guid.NewGuid().ToString(), Timestamp = DateTimeOffset.UtcNow, AppName = "a", User = "u", Action = "x" }], default));
+
+        Assert.Contains(_table, error.Message, StringComparison.Ordinal);
+        Assert.Contains(DatabricksEmulator.Warehouse, error.Message, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(DatabricksEmulator.Token, error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(StoreErrorKind.Transient, store.Classify(error));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task HostileText_LandsVerbatim_AndNeverAppearsInAStatement()
+    {
+        const string Hostile = "x'); DROP TABLE central_app_usage; --";
+        await using var tracker = Tracker();
+        tracker.TrackUserAction(Hostile, Hostile);
+        tracker.TrackError("ann@example.com", Actions.SqlError, Hostile);
+        await tracker.FlushAsync();
+
+        var rows = await tracker.Store.ReadEventsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow), default).ToListAsync();
+        Assert.Contains(rows, r => r.User == Hostile && r.Action == Hostile);
+        Assert.Contains(rows, r => r.Detail == Hostile);
+        Assert.DoesNotContain(_emulator.StatementTexts, text => text.Contains("DROP TABLE", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task OAuthMachineToMachine_FetchesOneTokenAndReusesIt()
+    {
+        await using var tracker = Tracker(oauth: true);
+        for (var i = 0; i < 3; i++)
+        {
+            tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+            await tracker.FlushAsync();
+        }
+
+        Assert.Equal(3, RowsInEmulator());
+        Assert.Equal(1, _emulator.TokensIssued);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task RejectedCredentials_AreLoggedWithoutTheToken()
+    {
+        var logs = new CapturingLoggerProvider();
+        var settings = _emulator.Settings();
+        var wrong = new DatabricksSettings { BaseAddress = settings.BaseAddress, WarehouseId = settings.WarehouseId, AccessToken = "dapi-wrong-secret-token" };
+        await using (var tracker = UsageTracker.Create(Tracking.Options(_folder, o => { o.DebugLogging = true; o.RetryBudget = TimeSpan.Zero; }), logs, new DatabricksUsageStore(wrong, _table)))
+        {
+            tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+            await tracker.FlushAsync();
+            Assert.Equal(1, tracker.GetHealth().Spooled);
+        }
+
+        Assert.Contains(logs.Entries, e => e.Message.Contains("401", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("dapi-wrong-secret-token", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task ThirtyPercentThrottlingAndDroppedConnections_HundredThousandEventsLandExactlyOnce()
+    {
+        const int events = 100_000;
+        await using var tracker = Tracker(o => { o.BatchSize = 5_000; o.RetryBudget = TimeSpan.FromSeconds(30); o.ShutdownTimeout = TimeSpan.FromMinutes(2); });
+        tracker.TrackUserAction("warm@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        _emulator.RandomFaultRate = 0.3;
+        for (var i = 0; i < events; i++)
+        {
+            tracker.Track(new UsageEvent { User = $"u{i % 100}@example.com", Action = Actions.ExecuteSql, Detail = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        Assert.True(await Tracking.EventuallyAsync(() => RowsInEmulator() == events + 1 && tracker.GetHealth().SpoolFiles == 0, TimeSpan.FromSeconds(150)),
+            $"{RowsInEmulator()} rows; {tracker.GetHealth()}");
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_emulator.Database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(DISTINCT detail) FROM \"{_table.Split('.')[^1]}\" WHERE action = 'execute_sql'";
+        Assert.Equal(events, (long)command.ExecuteScalar()!);
+    }
+}
