@@ -123,10 +123,11 @@ public class PostgresStatsBenchmarks
             INSERT INTO central_app_usage ("timestamp", app_name, "user", action, event_id)
             SELECT now() - random() * interval '35 days', 'bench', 'user' || (i % 500) || '@example.com',
                    (ARRAY[{string.Join(", ", Actions.All.Select(a => $"'{a}'"))}])[1 + i % {Actions.All.Count}], gen_random_uuid()::text
-            FROM generate_series(1, {Rows}) AS i;
-            VACUUM ANALYZE central_app_usage;
+            FROM generate_series(1, {Rows}) AS i
             """, connection) { CommandTimeout = 0 };
         load.ExecuteNonQuery();
+        using var vacuum = new NpgsqlCommand("VACUUM ANALYZE central_app_usage", connection) { CommandTimeout = 0 };
+        vacuum.ExecuteNonQuery();
         _wholeDays = UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "bench");
         _exact = _wholeDays with { Since = _wholeDays.Since.AddSeconds(1) };
     }

@@ -276,6 +276,9 @@ public sealed class DatabricksUsageStore : IUsageStore
         }
     }
 
+    /// <summary>Runs a statement of the tests' own (creating and dropping scratch tables in the live suite).</summary>
+    internal Task ExecuteForTestsAsync(string sql) => RunAsync("test", sql, [], default);
+
     private async Task<StatementResult> RunAsync(string operation, string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken)
     {
         try
