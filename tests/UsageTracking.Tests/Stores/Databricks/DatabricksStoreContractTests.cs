@@ -1,4 +1,5 @@
 using UsageTracking.Databricks;
+using UsageTracking.Testing;
 using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.Stores.Databricks;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using UsageTracking.Databricks;
+using UsageTracking.Testing;
 using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.Stores.Databricks;

@@ -10,10 +10,10 @@ using Microsoft.Extensions.Logging;
 using UsageTracking.Databricks;
 using UsageTracking.Sqlite;
 
-namespace UsageTracking.Tests.Support;
+namespace UsageTracking.Testing;
 
 /// <summary>
-/// A FAKE of the Databricks SQL Statement Execution API, for tests only: ASP.NET Core on 127.0.0.1 with the documented
+/// A FAKE of the Databricks SQL Statement Execution API, for tests and benchmarks only: ASP.NET Core on 127.0.0.1 with the documented
 /// request and response shapes (hybrid wait, PENDING/RUNNING/SUCCEEDED/FAILED, polling, multi-chunk JSON_ARRAY results,
 /// cancel, HTTP errors with Retry-After, OAuth M2M tokens) and fault injection. It does not parse SQL: it understands only
 /// the statements UsageTracking.Databricks sends, recognised by their <c>-- usage_tracking:&lt;operation&gt;</c> label, and
@@ -28,7 +28,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     public const string Warehouse = "abc123emulator";
 
     private readonly WebApplication _app;
-    private readonly TempFolder _folder = new();
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "usage-emulator-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly ConcurrentDictionary<string, Statement> _statements = new();
     private readonly ConcurrentDictionary<string, SqliteUsageStore> _stores = new();
     private readonly ConcurrentQueue<string> _texts = new();
@@ -43,11 +43,15 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private (string Code, string Message, string? SqlState)? _fail;
     private long _issuedTokens;
 
-    private DatabricksEmulator(WebApplication app) => _app = app;
+    private DatabricksEmulator(WebApplication app)
+    {
+        _app = app;
+        Directory.CreateDirectory(_folder);
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public string Database => _folder.Database;
+    public string Database => Path.Combine(_folder, "warehouse.db");
 
     /// <summary>Rows per result chunk.</summary>
     public int ChunkSize { get; set; } = 1_000;
@@ -128,7 +132,13 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
 
         SqliteConnection.ClearAllPools();
-        _folder.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private IResult IssueToken(HttpContext context)
