@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Npgsql;
 using UsageTracking.PostgreSql;
 using UsageTracking.Testing;
@@ -101,12 +104,17 @@ public class PostgresDrainBenchmarks
 /// triggers): the last 30 whole UTC days, as the tracker asks (read from the daily rollup), against the same range a
 /// second narrower (counted from the rows: the cost without the rollup). In process, so the data is loaded once.
 /// </summary>
-[InProcess]
 [MedianColumn]
-[WarmupCount(1)]
-[IterationCount(8)]
+[Config(typeof(LongInProcessConfig))]
 public class PostgresStatsBenchmarks
 {
+    /// <summary>In process (the default in-process limit of 5 minutes is shorter than loading the rows).</summary>
+    private sealed class LongInProcessConfig : ManualConfig
+    {
+        public LongInProcessConfig() =>
+            AddJob(Job.Default.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(40), logOutput: true)).WithWarmupCount(1).WithIterationCount(8));
+    }
+
     private const int Rows = 10_000_000;
     private static readonly Lazy<(PostgresCluster Cluster, PostgresUsageStore Store)> Loaded = new(Load);
 
