@@ -140,10 +140,20 @@ public sealed class DatabricksUsageStore : IUsageStore
         const string Source = $"SELECT * FROM (SELECT inline(from_json(:batch, '{BatchType}')))";
         if (mode == StoreSchemaMode.Compat)
         {
-            await RunAsync("insert_batch", $"""
-                INSERT INTO {_table} (timestamp, app_name, user, action)
-                SELECT to_timestamp(ts), app_name, user, action FROM ({Source})
-                """, [parameter], cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RunAsync("insert_batch", $"""
+                    INSERT INTO {_table} (timestamp, app_name, user, action)
+                    SELECT to_timestamp(ts), app_name, user, action FROM ({Source})
+                    """, [parameter], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException sent && !ProvablyNotSent(sent) || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // A plain INSERT has no key to deduplicate on: if it may have committed, it must not be repeated now.
+                throw new DatabricksException("UNCERTAIN", $"The connection to {_client.Where} dropped during an INSERT into {TableName}; it may have committed.",
+                    null, transient: false) { IsUncertain = true };
+            }
+
             return;
         }
 
@@ -249,6 +259,7 @@ public sealed class DatabricksUsageStore : IUsageStore
     /// <inheritdoc />
     public StoreErrorKind Classify(Exception exception) => exception switch
     {
+        DatabricksException { IsUncertain: true } => StoreErrorKind.Uncertain,
         // SQLSTATE class 22 is a data exception: something in this batch, not the table or the warehouse.
         DatabricksException { SqlState: { } state } when state.StartsWith("22", StringComparison.Ordinal) => StoreErrorKind.Rejected,
         _ => StoreErrorKind.Transient,
@@ -290,6 +301,10 @@ public sealed class DatabricksUsageStore : IUsageStore
             throw new DatabricksException(ex.ErrorCode, $"Databricks refused {operation} on table {TableName} ({_client.Where}): {ex.Message}", ex.SqlState, ex.IsTransient, ex.HttpStatus);
         }
     }
+
+    /// <summary>Refused or unreachable before a byte went out: the statement cannot have run.</summary>
+    private static bool ProvablyNotSent(HttpRequestException ex) =>
+        ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NetworkUnreachable };
 
     private static (string Where, List<StatementParameter> Parameters) Where(UsageQuery query)
     {

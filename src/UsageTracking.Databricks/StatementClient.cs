@@ -294,4 +294,7 @@ public sealed class DatabricksException : Exception
 
     /// <summary>The HTTP status of a rejected request, or null when the statement ran and failed.</summary>
     public int? HttpStatus { get; }
+
+    /// <summary>True when a non-idempotent write may have committed although the call failed.</summary>
+    public bool IsUncertain { get; init; }
 }

@@ -73,6 +73,12 @@ public enum StoreErrorKind
 
     /// <summary>The store refuses something in this batch: split it and quarantine the event at fault.</summary>
     Rejected,
+
+    /// <summary>
+    /// The write may have happened (the connection dropped after the request went out) and repeating it could add rows
+    /// twice, because the table has no idempotency key: do not retry now, spool the batch.
+    /// </summary>
+    Uncertain,
 }
 
 /// <summary>A time range and optional filters for reading the usage table.</summary>

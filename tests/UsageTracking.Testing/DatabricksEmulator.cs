@@ -42,6 +42,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private int _commitThenDrop;
     private (string Code, string Message, string? SqlState)? _fail;
     private long _issuedTokens;
+    private int _cancelled;
 
     private DatabricksEmulator(WebApplication app)
     {
@@ -75,6 +76,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     public int ExecutedTotal => _operations.Values.Sum();
 
     public long TokensIssued => Interlocked.Read(ref _issuedTokens);
+
+    /// <summary>Cancel requests received.</summary>
+    public int Cancelled => Volatile.Read(ref _cancelled);
 
     public void ThrottleNext(int count, int status = 429, int retryAfterSeconds = 1)
     {
@@ -260,6 +264,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
     private IResult Cancel(HttpContext context, string id)
     {
+        Interlocked.Increment(ref _cancelled);
         if (_statements.TryGetValue(id, out var statement))
         {
             statement.Cancel();

@@ -233,4 +233,38 @@ public sealed class DatabricksTests : IAsyncLifetime
         command.CommandText = $"SELECT COUNT(DISTINCT detail) FROM \"{_table.Split('.')[^1]}\" WHERE action = 'execute_sql'";
         Assert.Equal(events, (long)command.ExecuteScalar()!);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task SeedTable_ConnectionDroppedAfterSending_IsSpooledNotRepeated()
+    {
+        var table = _table.Split('.')[^1];
+        Tracking.Execute(_emulator.Database, $"CREATE TABLE {table} (timestamp TIMESTAMP, app_name STRING, user STRING, action STRING)");
+        await using var tracker = Tracker(o => { o.AllowSchemaUpgrade = false; o.RetryBudget = TimeSpan.FromSeconds(10); });
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        _emulator.CommitThenDropNext(1);
+
+        tracker.TrackUserAction("ann@example.com", Actions.ExecuteSql);
+        await tracker.FlushAsync();
+
+        // The INSERT committed but its reply was lost: a plain INSERT has no key, so it was spooled, not sent again.
+        Assert.Equal(2, _emulator.Executed("insert_batch"));
+        Assert.Equal(1, tracker.GetHealth().Spooled);
+        Assert.Equal(0, tracker.GetHealth().Retries);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task CancellingAWrite_CancelsTheStatementOnTheWarehouse()
+    {
+        await using var store = new DatabricksUsageStore(_emulator.Settings(), _table);
+        await store.EnsureSchemaAsync(true, default);
+        _emulator.MaxWait = TimeSpan.Zero;
+        _emulator.StatementTime = TimeSpan.FromSeconds(30);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteBatchAsync(
+            [new UsageEvent { EventId = Guid.NewGuid().ToString(), Timestamp = DateTimeOffset.UtcNow, AppName = "a", User = "u", Action = "x" }], cancel.Token));
+
+        Assert.True(await Tracking.EventuallyAsync(() => _emulator.Cancelled > 0, TimeSpan.FromSeconds(10)), "the client should cancel the statement");
+    }
 }
