@@ -186,11 +186,11 @@ public sealed class DatabricksUsageStore : IUsageStore
             $"SELECT date(timestamp) AS day, COUNT(*) AS n, COUNT(DISTINCT user) AS users FROM {_table} WHERE {where} GROUP BY day ORDER BY day",
             parameters, cancellationToken).ConfigureAwait(false);
 
-        var total = totals.Rows.FirstOrDefault();
+        var total = totals.Rows.FirstOrDefault() ?? [];
         return new UsageStats(query.Since, query.Until, query.AppName, query.User,
-            Long(total?[0]), Long(total?[1]), Long(total?[2]),
-            byAction.Rows.Select(r => new ActionCount(r[0] ?? "", Long(r[1]))).ToList(),
-            byDay.Rows.Where(r => r[0] is not null).Select(r => new DayCount(DateOnly.Parse(r[0]!, CultureInfo.InvariantCulture), Long(r[1]), Long(r[2]))).ToList());
+            Long(totals, total, "events"), Long(totals, total, "users"), Long(totals, total, "errors"),
+            byAction.Rows.Select(r => new ActionCount(byAction.Value(r, "action") as string ?? "", Long(byAction, r, "n"))).ToList(),
+            byDay.Rows.Where(r => byDay.Value(r, "day") is DateOnly).Select(r => new DayCount((DateOnly)byDay.Value(r, "day")!, Long(byDay, r, "n"), Long(byDay, r, "users"))).ToList());
     }
 
     /// <inheritdoc />
@@ -211,21 +211,22 @@ public sealed class DatabricksUsageStore : IUsageStore
         var result = await RunAsync("read_events", $"SELECT {select} FROM {_table} WHERE {where} ORDER BY timestamp", parameters, cancellationToken).ConfigureAwait(false);
         foreach (var r in result.Rows)
         {
+            string? Text(string column) => result.Value(r, column)?.ToString();
             yield return new UsageEvent
             {
-                Timestamp = Timestamp(r[0]),
-                AppName = r[1],
-                User = r[2],
-                Action = r[3] ?? "",
-                EventId = extended ? r[4] : null,
-                SessionId = extended ? r[5] : null,
-                Detail = extended ? r[6] : null,
-                DurationMs = extended && r[7] is { } d ? double.Parse(d, CultureInfo.InvariantCulture) : null,
-                Model = extended ? r[8] : null,
-                InputTokens = extended && r[9] is { } i ? long.Parse(i, CultureInfo.InvariantCulture) : null,
-                OutputTokens = extended && r[10] is { } o ? long.Parse(o, CultureInfo.InvariantCulture) : null,
-                CostUsd = extended && r[11] is { } c ? decimal.Parse(c, CultureInfo.InvariantCulture) : null,
-                PropertiesJson = extended ? r[12] : null,
+                Timestamp = result.Value(r, "timestamp") is DateTimeOffset t ? t : default,
+                AppName = Text("app_name"),
+                User = Text("user"),
+                Action = Text("action") ?? "",
+                EventId = Text("event_id"),
+                SessionId = Text("session_id"),
+                Detail = Text("detail"),
+                DurationMs = result.Value(r, "duration_ms") is double d ? d : null,
+                Model = Text("model"),
+                InputTokens = result.Value(r, "input_tokens") is long i ? i : null,
+                OutputTokens = result.Value(r, "output_tokens") is long o ? o : null,
+                CostUsd = result.Value(r, "cost_usd") is decimal c ? c : null,
+                PropertiesJson = Text("properties"),
             };
         }
     }
@@ -239,7 +240,7 @@ public sealed class DatabricksUsageStore : IUsageStore
         }
 
         var result = await RunAsync("delete_older", $"DELETE FROM {_table} WHERE timestamp < :cutoff", [TimestampParameter("cutoff", cutoff)], cancellationToken).ConfigureAwait(false);
-        return Long(result.Rows.FirstOrDefault()?[0]);
+        return Affected(result);
     }
 
     /// <inheritdoc />
@@ -253,7 +254,7 @@ public sealed class DatabricksUsageStore : IUsageStore
 
         var result = await RunAsync("delete_users", $"DELETE FROM {_table} WHERE array_contains(from_json(:users, 'ARRAY<STRING>'), user)",
             [new StatementParameter("users", JsonSerializer.Serialize(users))], cancellationToken).ConfigureAwait(false);
-        return Long(result.Rows.FirstOrDefault()?[0]);
+        return Affected(result);
     }
 
     /// <inheritdoc />
@@ -331,8 +332,9 @@ public sealed class DatabricksUsageStore : IUsageStore
         return new StatementParameter(name, clamped.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), "TIMESTAMP");
     }
 
-    private static long Long(string? value) => value is null ? 0 : long.Parse(value, CultureInfo.InvariantCulture);
+    private static long Long(StatementResult result, string?[] row, string column) => result.Value(row, column) is long n ? n : 0;
 
-    private static DateTimeOffset Timestamp(string? value) =>
-        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : default;
+    /// <summary>DML answers with a row of counts; <c>num_affected_rows</c> is the one that matters.</summary>
+    private static long Affected(StatementResult result) =>
+        result.Rows.FirstOrDefault() is { } row ? Long(result, row, "num_affected_rows") : 0;
 }

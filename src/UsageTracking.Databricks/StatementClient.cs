@@ -10,7 +10,43 @@ namespace UsageTracking.Databricks;
 internal sealed record StatementParameter(string Name, string? Value, string Type = "STRING");
 
 /// <summary>A finished statement's rows, every value as the JSON_ARRAY format gives it (a string or null), with the column types.</summary>
-internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)> Columns, IReadOnlyList<string?[]> Rows);
+internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)> Columns, IReadOnlyList<string?[]> Rows)
+{
+    /// <summary>
+    /// The value of <paramref name="column"/> in <paramref name="row"/>, converted by the manifest's <c>type_name</c>:
+    /// integers to long, DOUBLE/FLOAT to double, DECIMAL to decimal, BOOLEAN to bool, DATE to DateOnly, TIMESTAMP to a UTC
+    /// DateTimeOffset (ISO-8601 forms, leniently), anything else as text. Null stays null.
+    /// </summary>
+    public object? Value(string?[] row, string column)
+    {
+        var index = -1;
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            if (string.Equals(Columns[i].Name, column, StringComparison.OrdinalIgnoreCase))
+            {
+                index = i;
+                break;
+            }
+        }
+
+        if (index < 0 || index >= row.Length || row[index] is not { } text)
+        {
+            return null;
+        }
+
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return Columns[index].Type.ToUpperInvariant() switch
+        {
+            "LONG" or "INT" or "SHORT" or "BYTE" => long.Parse(text, invariant),
+            "DOUBLE" or "FLOAT" => double.Parse(text, invariant),
+            "DECIMAL" => decimal.Parse(text, System.Globalization.NumberStyles.Float, invariant),
+            "BOOLEAN" => bool.Parse(text),
+            "DATE" => DateOnly.Parse(text, invariant),
+            "TIMESTAMP" => DateTimeOffset.Parse(text, invariant, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal),
+            _ => text,
+        };
+    }
+}
 
 /// <summary>
 /// The SQL Statement Execution API: execute with a hybrid wait (<c>wait_timeout</c> 30 s, then <c>CONTINUE</c>), poll with

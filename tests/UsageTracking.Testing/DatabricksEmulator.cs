@@ -355,9 +355,10 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                         e.OutputTokens?.ToString(CultureInfo.InvariantCulture), e.CostUsd?.ToString(CultureInfo.InvariantCulture), e.PropertiesJson]);
                 }
 
-                statement.Succeed([("timestamp", "TIMESTAMP"), ("app_name", "STRING"), ("user", "STRING"), ("action", "STRING"), ("event_id", "STRING"), ("session_id", "STRING"),
-                    ("detail", "STRING"), ("duration_ms", "DOUBLE"), ("model", "STRING"), ("input_tokens", "LONG"), ("output_tokens", "LONG"), ("cost_usd", "DECIMAL"), ("properties", "STRING")],
-                    Describe(table)!.Any(r => r[0] == "event_id") ? rows : rows.Select(r => r[..4]).ToList());
+                (string, string)[] columns = [("timestamp", "TIMESTAMP"), ("app_name", "STRING"), ("user", "STRING"), ("action", "STRING"), ("event_id", "STRING"), ("session_id", "STRING"),
+                    ("detail", "STRING"), ("duration_ms", "DOUBLE"), ("model", "STRING"), ("input_tokens", "LONG"), ("output_tokens", "LONG"), ("cost_usd", "DECIMAL"), ("properties", "STRING")];
+                var extended = Describe(table)!.Any(r => r[0] == "event_id");
+                statement.Succeed(extended ? columns : columns[..4], extended ? rows : rows.Select(r => r[..4]).ToList());
                 break;
             case "delete_older":
                 var deleted = await store.DeleteOlderThanAsync(DateTimeOffset.Parse(p["cutoff"]!, CultureInfo.InvariantCulture), default);
