@@ -285,9 +285,7 @@ public sealed class PostgresUsageStore : IUsageStore
             return null;
         }
 
-        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
-        exists.Parameters.AddWithValue(_daily);
-        if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        if (!await RollupExistsAsync(connection, null, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -421,11 +419,16 @@ public sealed class PostgresUsageStore : IUsageStore
         return deleted;
     }
 
+    private async Task<bool> RollupExistsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
+        exists.Parameters.AddWithValue(_daily);
+        return (bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     private async Task RemoveEmptyRollupRowsAsync(NpgsqlConnection connection, string condition, object value, CancellationToken cancellationToken)
     {
-        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
-        exists.Parameters.AddWithValue(_daily);
-        if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        if (await RollupExistsAsync(connection, null, cancellationToken).ConfigureAwait(false))
         {
             await using var command = new NpgsqlCommand($"DELETE FROM {_daily} WHERE events <= 0 AND {condition}", connection);
             command.Parameters.AddWithValue(value);
@@ -561,14 +564,10 @@ public sealed class PostgresUsageStore : IUsageStore
     private async Task EnsureRollupAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction))
+        if (await RollupExistsAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
         {
-            exists.Parameters.AddWithValue(_daily);
-            if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-            {
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         await using (var create = new NpgsqlCommand($"LOCK TABLE {_table} IN SHARE ROW EXCLUSIVE MODE; {CreateRollupSql()}", connection, transaction))
