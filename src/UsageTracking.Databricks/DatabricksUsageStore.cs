@@ -31,6 +31,7 @@ public sealed class DatabricksUsageStore : IUsageStore
     private readonly string _table;
     private readonly ILogger _logger;
     private StoreSchemaMode? _mode;
+    private volatile HashSet<string>? _columns;
 
     /// <summary>Creates the store; nothing is sent until the first call.</summary>
     /// <param name="settings">Workspace, warehouse and credentials.</param>
@@ -70,6 +71,7 @@ public sealed class DatabricksUsageStore : IUsageStore
     /// <inheritdoc />
     public async Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken)
     {
+        _columns = null;
         var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false);
         StoreSchemaMode mode;
         if (columns is null)
@@ -106,6 +108,7 @@ public sealed class DatabricksUsageStore : IUsageStore
         }
 
         _mode = mode;
+        _columns = null;
         _logger.LogInformation("Databricks table {Table} ({Where}) has the {Mode} schema.", TableName, _client.Where, mode);
         return mode;
     }
@@ -273,13 +276,21 @@ public sealed class DatabricksUsageStore : IUsageStore
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The table's column names, or null when it does not exist. Learnt with DESCRIBE TABLE.</summary>
+    /// <summary>
+    /// The table's column names, or null when it does not exist. Learnt with DESCRIBE TABLE and kept once the table is
+    /// seen (every statement costs a warehouse round trip); <see cref="EnsureSchemaAsync"/> learns them afresh.
+    /// </summary>
     private async Task<HashSet<string>?> DescribeAsync(CancellationToken cancellationToken)
     {
+        if (_columns is { } known)
+        {
+            return known;
+        }
+
         try
         {
             var result = await RunAsync("describe", $"DESCRIBE TABLE {_table}", [], cancellationToken).ConfigureAwait(false);
-            return result.Rows.Select(r => r[0]).TakeWhile(name => !string.IsNullOrEmpty(name) && !name.StartsWith('#'))
+            return _columns = result.Rows.Select(r => r[0]).TakeWhile(name => !string.IsNullOrEmpty(name) && !name.StartsWith('#'))
                 .Select(name => name!).ToHashSet(StringComparer.OrdinalIgnoreCase);
         }
         catch (DatabricksException ex) when (ex.ErrorCode is "TABLE_OR_VIEW_NOT_FOUND" || ex.Message.Contains("TABLE_OR_VIEW_NOT_FOUND", StringComparison.Ordinal))
