@@ -26,6 +26,9 @@ internal sealed class CliHost : IAsyncDisposable
 
     public IUsageStore Store => Tracker.Store;
 
+    /// <summary>A user as the store holds it: hashed when UsageTracking:Privacy:HashUsers is on.</summary>
+    public string? StoredUser(string? user) => user is null ? null : Options.Privacy.StoredUser(user);
+
     public static CliHost Create(ParseResult parse, Action<UsageTrackingOptions>? adjust = null)
     {
         var provider = BuildServices(parse, adjust);

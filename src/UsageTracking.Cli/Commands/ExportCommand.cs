@@ -37,8 +37,7 @@ internal static class ExportCommand
             var path = parse.GetRequiredValue(file);
             await using var host = CliHost.Create(parse);
             await host.EnsureStoreAsync(ct);
-            var query = UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName,
-                parse.GetValue(user) is { } u ? host.Options.Privacy.StoredUser(u) : null);
+            var query = UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName, host.StoredUser(parse.GetValue(user)));
             var rows = host.Store.ReadEventsAsync(query, ct);
             // Flattened CSV needs every key for its header first: one pass to collect them, one to write.
             IReadOnlyList<string>? keys = parse.GetValue(flatten)

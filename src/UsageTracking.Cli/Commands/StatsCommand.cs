@@ -8,8 +8,6 @@ internal static class StatsCommand
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private static string? StoredUser(CliHost host, string? user) => user is null ? null : host.Options.Privacy.StoredUser(user);
-
     public static Command Create(TextWriter output)
     {
         var user = new Option<string?>("--user") { Description = "Only this user's events." };
@@ -29,7 +27,7 @@ internal static class StatsCommand
             await using var host = CliHost.Create(parse);
             await host.EnsureStoreAsync(ct);
             var stats = await host.Store.GetStatsAsync(
-                UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName, StoredUser(host, parse.GetValue(user))), ct);
+                UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName, host.StoredUser(parse.GetValue(user))), ct);
             if (parse.GetValue(format) == "json")
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(stats, Json));
