@@ -23,6 +23,7 @@ public sealed class UsageTracker : IUsageTracker
     private readonly TrackerMetrics? _metrics;
     private readonly bool _enabled;
     private readonly bool _durable;
+    private readonly IReadOnlyDictionary<string, ModelPrice> _prices;
     private int _disposed;
 
     private UsageTracker(UsageTrackingOptions options, IUsageStore store, ILoggerFactory loggerFactory, TimeProvider time, IMeterFactory? meterFactory)
@@ -36,6 +37,7 @@ public sealed class UsageTracker : IUsageTracker
         _normalizer = new EventNormalizer(options.AppName, options.DefaultUser, _counters, _logger, failureLevel, options.Privacy, userInfo is null ? null : userInfo.Cached);
         _enabled = options.Enabled;
         _durable = options.Durable;
+        _prices = ModelPricing.Merge(options.ModelPrices);
         if (!_enabled)
         {
             Log.Disabled(_logger);
@@ -172,13 +174,28 @@ public sealed class UsageTracker : IUsageTracker
         try
         {
             // A copy: the caller may track the same instance again, and each tracking is its own event.
-            var copy = usageEvent with { Timestamp = usageEvent.Timestamp == default ? _time.GetUtcNow() : usageEvent.Timestamp };
+            var copy = usageEvent with
+            {
+                Timestamp = usageEvent.Timestamp == default ? _time.GetUtcNow() : usageEvent.Timestamp,
+                CostUsd = usageEvent.CostUsd ?? (usageEvent.Model is null ? null : Price(usageEvent)),
+            };
             Enqueue(copy);
         }
         catch (Exception)
         {
             _counters.AddDropped(DropReason.InternalError);
         }
+    }
+
+    private decimal? Price(UsageEvent e)
+    {
+        if (e.Action != Actions.TokenUsage || (e.InputTokens is null && e.OutputTokens is null))
+        {
+            return null;
+        }
+
+        long Tokens(string key) => e.Properties?.GetValueOrDefault(key) switch { long l => l, int i => i, _ => 0 };
+        return ModelPricing.Estimate(_prices, e.Model, e.InputTokens ?? 0, e.OutputTokens ?? 0, Tokens("cache_read_input_tokens"), Tokens("cache_creation_input_tokens"));
     }
 
     private void Enqueue(UsageEvent e)

@@ -100,6 +100,12 @@ public sealed partial class UsageTrackingOptions
     /// <summary>How long a user's looked-up details are reused before the enricher is asked again. Default 30 days.</summary>
     public TimeSpan UserInfoCacheDuration { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Per-model prices (USD per million tokens) laid over <see cref="ModelPricing.Defaults"/>; <c>token_usage</c> events tracked
+    /// without a cost are priced from them. Configure as <c>UsageTracking:ModelPrices:&lt;model&gt;:InputPerMillion</c>, <c>OutputPerMillion</c>, <c>CachedInputPerMillion</c>.
+    /// </summary>
+    public Dictionary<string, ModelPrice> ModelPrices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The spool folder in use: <see cref="SpoolDirectory"/> or its default.</summary>
     public string ResolvedSpoolDirectory =>
         string.IsNullOrWhiteSpace(SpoolDirectory) ? Path.Combine(DataDirectory, "spool", SafeFileName(AppName)) : SpoolDirectory;
@@ -151,6 +157,11 @@ public sealed partial class UsageTrackingOptions
         Check(BreakDuration >= TimeSpan.FromMilliseconds(500) && BreakDuration <= TimeSpan.FromHours(1), "UsageTracking:BreakDuration must be between 500 ms and 1 hour.");
         Check(ShutdownTimeout >= TimeSpan.Zero && ShutdownTimeout <= TimeSpan.FromMinutes(5), "UsageTracking:ShutdownTimeout must be between 0 and 5 minutes.");
         Check(UserInfoCacheDuration >= TimeSpan.Zero, "UsageTracking:UserInfoCacheDuration must not be negative.");
+        foreach (var (model, price) in ModelPrices)
+        {
+            Check(price is not null && price.InputPerMillion >= 0 && price.OutputPerMillion >= 0 && price.CachedInputPerMillion is null or >= 0,
+                $"UsageTracking:ModelPrices:{model} must have non-negative InputPerMillion, OutputPerMillion and CachedInputPerMillion.");
+        }
         Check(Privacy is null || !Privacy.HashUsers || Privacy.HashKey is { Length: >= 16 },
             "UsageTracking:Privacy:HashKey must be set, 16 characters or more, when UsageTracking:Privacy:HashUsers is true.");
         return errors;
