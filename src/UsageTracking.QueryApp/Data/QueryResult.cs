@@ -1,0 +1,39 @@
+namespace UsageTracking.QueryApp.Data;
+
+/// <summary>What a result column holds, as far as charts, summaries and Excel cells care.</summary>
+public enum ColumnKind
+{
+    /// <summary>Text, or values of mixed types.</summary>
+    Text,
+
+    /// <summary>Integers or decimals.</summary>
+    Number,
+
+    /// <summary>Dates or timestamps (ISO text in SQLite).</summary>
+    Date,
+
+    /// <summary>True or false.</summary>
+    Boolean,
+}
+
+/// <summary>One result column.</summary>
+public sealed record ResultColumn(string Name, ColumnKind Kind);
+
+/// <summary>A query's result as shown on the page: at most <see cref="RowLimit"/> rows; <see cref="Truncated"/> says whether more existed.</summary>
+public sealed record QueryResult(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, int RowLimit, double ElapsedMs);
+
+/// <summary>A query's rows, read forward once; used for results and for streamed downloads.</summary>
+public interface IQueryReader : IAsyncDisposable
+{
+    /// <summary>Column names in order.</summary>
+    IReadOnlyList<string> Names { get; }
+
+    /// <summary>The row just read; the array is reused by some readers, so copy what you keep.</summary>
+    object?[] Current { get; }
+
+    /// <summary>Moves to the next row.</summary>
+    ValueTask<bool> ReadAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A query failed in the database; <see cref="Exception.Message"/> is one sentence fit for the user.</summary>
+public sealed class QueryFailedException(string message, Exception? inner = null) : Exception(message, inner);

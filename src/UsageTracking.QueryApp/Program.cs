@@ -1,0 +1,4 @@
+using UsageTracking.QueryApp;
+
+var app = QueryApplication.Create(args);
+app.Run();

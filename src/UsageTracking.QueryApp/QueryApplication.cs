@@ -1,0 +1,115 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using UsageTracking.QueryApp.Components;
+using UsageTracking.QueryApp.Data;
+using UsageTracking.QueryApp.Endpoints;
+using UsageTracking.QueryApp.Generation;
+using UsageTracking.QueryApp.Services;
+
+namespace UsageTracking.QueryApp;
+
+/// <summary>Builds the query app; <c>Program</c> and the tests share it.</summary>
+public static class QueryApplication
+{
+    /// <summary>Creates the app from command-line arguments; <paramref name="configure"/> lets tests add settings.</summary>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // Content (questions, scripts) is embedded, so the app runs the same from any folder.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        builder.Services.AddQueryAppServices(builder.Configuration);
+        var app = builder.Build();
+        app.UseQueryApp();
+        return app;
+    }
+
+    /// <summary>Registers the tracker, the data sources, the generator and the flow.</summary>
+    public static IServiceCollection AddQueryAppServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddUsageTracking(configuration.GetSection(UsageTrackingOptions.SectionName));
+        services.AddOptions<QueryAppOptions>().Bind(configuration.GetSection(QueryAppOptions.SectionName))
+            .Validate(o => o.Validate().Count == 0, "QueryApp settings are invalid")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueryAppOptions>, QueryAppOptionsValidator>();
+        services.AddSingleton<DataSourceCatalog>();
+        services.AddSingleton(sp => new ExampleStore(Path.Combine(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, "query-examples.json")));
+        services.AddSingleton<QuestionBank>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<AccessGrants>();
+        services.AddSingleton<ISqlGenerator>(sp =>
+        {
+            var llm = sp.GetRequiredService<IOptions<QueryAppOptions>>().Value.Llm;
+            return string.IsNullOrWhiteSpace(llm.Model) ? new OfflineSqlGenerator() : new OpenAiSqlGenerator(llm);
+        });
+        services.AddSingleton<QueryFlow>();
+        services.AddHostedService<DemoDataInitializer>();
+        services.AddRazorComponents();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        // Malformed request bodies reach the exception handler, which answers in one sentence.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        return services;
+    }
+
+    /// <summary>The request pipeline: errors as one sentence, embedded assets, sessions, pages and endpoints.</summary>
+    public static WebApplication UseQueryApp(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        // Exports the tracker's metrics over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; does nothing otherwise.
+        if (UsageTrackingOtlp.StartFromEnvironment() is { } meters)
+        {
+            app.Lifetime.ApplicationStopped.Register(meters.Dispose);
+        }
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteErrorAsync, StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : 500 });
+        app.UseStatusCodePages();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new EmbeddedFileProvider(typeof(QueryApplication).Assembly, "UsageTracking.QueryApp.Assets"),
+            RequestPath = "/assets",
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        app.UseMiddleware<UserSessionMiddleware>();
+        app.UseAntiforgery();
+        app.MapFlowEndpoints();
+        app.MapRazorComponents<App>();
+        return app;
+    }
+
+    // Users get one sentence, never a stack trace; the details go to the log.
+    private static Task WriteErrorAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var message = error is BadHttpRequestException ? "The request was not understood: send JSON with the fields the page sends." : "Something went wrong on the server; the details were logged.";
+        return context.Request.Path.StartsWithSegments("/api")
+            ? Results.Json(new { error = message }, statusCode: context.Response.StatusCode).ExecuteAsync(context)
+            : Results.Text($"<!doctype html><title>Error</title><p>{message}</p><p><a href=\"/\">Back to the app</a></p>", "text/html", statusCode: context.Response.StatusCode).ExecuteAsync(context);
+    }
+
+    private sealed class QueryAppOptionsValidator : IValidateOptions<QueryAppOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, QueryAppOptions options) =>
+            options.Validate() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+    }
+}
+
+/// <summary>Creates the demo data on first start, before the app takes requests.</summary>
+internal sealed class DemoDataInitializer(DataSourceCatalog catalog, IOptions<QueryAppOptions> options, ILogger<DemoDataInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (await DemoData.EnsureAsync(catalog.DemoPath, options.Value.DemoStudies, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("Created the demo data ({Studies} studies) in {Path} in {Elapsed:0} ms", options.Value.DemoStudies, catalog.DemoPath, watch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

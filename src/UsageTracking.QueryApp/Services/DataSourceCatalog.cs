@@ -1,0 +1,90 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using UsageTracking.Databricks;
+using UsageTracking.PostgreSql;
+using UsageTracking.QueryApp.Data;
+
+namespace UsageTracking.QueryApp.Services;
+
+/// <summary>
+/// The data sources on offer: the demo clinical-trials data (always), the usage table in whichever store the tracker
+/// writes to, and a Databricks table when <c>QueryApp:DatabricksTable</c> and the workspace settings are given.
+/// </summary>
+public sealed class DataSourceCatalog : IAsyncDisposable
+{
+    private readonly List<IDataSource> _sources = [];
+
+    /// <summary>Builds the catalog from the app's and the tracker's settings.</summary>
+    public DataSourceCatalog(IOptions<QueryAppOptions> appOptions, IOptions<UsageTrackingOptions> trackerOptions, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var app = appOptions.Value;
+        var tracker = trackerOptions.Value;
+        DataDirectory = app.DataDirectory ?? tracker.DataDirectory;
+        DemoPath = Path.Combine(DataDirectory, "demo-clinical-trials.db");
+        _sources.Add(new SqliteDataSource("demo", "Clinical trials (demo)", "clinical_trials", DemoPath, DemoData.Table));
+
+        var usageSection = configuration.GetSection(UsageTrackingOptions.SectionName);
+        var expected = UsageTableSchema(tracker.TableName);
+        switch (tracker.Store.ToLowerInvariant())
+        {
+            case "sqlite":
+                var file = string.IsNullOrWhiteSpace(tracker.ConnectionString) ? Path.Combine(tracker.DataDirectory, "usage.db")
+                    : tracker.ConnectionString.Contains('=', StringComparison.Ordinal) ? new SqliteConnectionStringBuilder(tracker.ConnectionString).DataSource
+                    : tracker.ConnectionString;
+                _sources.Add(new SqliteDataSource("usage", "Usage table", "usage", file, tracker.TableName, expected));
+                break;
+            case "postgres" or "postgresql":
+                var connection = PostgresConnectionString.Resolve(
+                    !string.IsNullOrWhiteSpace(tracker.ConnectionString) ? tracker.ConnectionString : usageSection["Postgres:ConnectionString"],
+                    Environment.GetEnvironmentVariable("DATABASE_URL"));
+                _sources.Add(new PostgresDataSource("usage", "Usage table", "usage", connection.ConnectionString, tracker.TableName));
+                break;
+            case "databricks":
+                _sources.Add(new DatabricksDataSource("usage", "Usage table", "usage", DatabricksSettings.Read(usageSection), tracker.TableName));
+                break;
+        }
+
+        if (!string.IsNullOrWhiteSpace(app.DatabricksTable))
+        {
+            var settings = DatabricksSettings.Read(configuration.GetSection(QueryAppOptions.SectionName));
+            _sources.Add(new DatabricksDataSource("databricks", $"Databricks: {app.DatabricksTable}", "none", settings, app.DatabricksTable));
+        }
+    }
+
+    /// <summary>Where the demo data and saved examples live.</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>The demo database file.</summary>
+    public string DemoPath { get; }
+
+    /// <summary>All sources, the default first.</summary>
+    public IReadOnlyList<IDataSource> All => _sources;
+
+    /// <summary>The source with <paramref name="id"/>, or the default one when the id is unknown or missing.</summary>
+    public IDataSource Get(string? id) => _sources.FirstOrDefault(s => string.Equals(s.Id, id, StringComparison.OrdinalIgnoreCase)) ?? _sources[0];
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in _sources)
+        {
+            switch (source)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+    }
+
+    private static TableSchema UsageTableSchema(string table) => new(table,
+    [
+        ("timestamp", "TEXT"), ("app_name", "TEXT"), ("user", "TEXT"), ("action", "TEXT"), ("event_id", "TEXT"), ("session_id", "TEXT"),
+        ("detail", "TEXT"), ("duration_ms", "REAL"), ("model", "TEXT"), ("input_tokens", "INTEGER"), ("output_tokens", "INTEGER"),
+        ("cost_usd", "REAL"), ("properties", "TEXT"),
+    ]);
+}

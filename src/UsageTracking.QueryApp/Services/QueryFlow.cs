@@ -1,0 +1,389 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using UsageTracking.QueryApp.Data;
+using UsageTracking.QueryApp.Generation;
+using UsageTracking.QueryApp.Presentation;
+using UsageTracking.QueryApp.Sql;
+
+namespace UsageTracking.QueryApp.Services;
+
+/// <summary>
+/// The app's steps — suggest, generate, choose columns, edit, run, chart, summarise, download, rate — each tracked
+/// with its <see cref="Actions"/> constant, the session id and the step's server time. SQL text goes into the event's
+/// properties; result data never does.
+/// </summary>
+public sealed partial class QueryFlow(
+    DataSourceCatalog catalog,
+    ISqlGenerator generator,
+    ExampleStore examples,
+    QuestionBank questions,
+    RunStore runs,
+    IUsageTracker tracker,
+    IOptions<QueryAppOptions> options,
+    TimeProvider time,
+    ILogger<QueryFlow> logger)
+{
+    private readonly QueryAppOptions _options = options.Value;
+
+    /// <summary>Suggested questions for a source.</summary>
+    public async Task<QuestionsReply> SuggestAsync(UserSession session, string? sourceId, IReadOnlyCollection<string>? shown, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var source = catalog.Get(sourceId);
+        var picked = questions.Pick(source.Domain, 3, shown);
+        Track(session, Actions.ViewRandomQuestions, watch, new() { ["source"] = source.Id, ["questions"] = picked.Count });
+        await Task.CompletedTask.ConfigureAwait(false);
+        return new QuestionsReply(source.Id, picked);
+    }
+
+    /// <summary>Question → SQL.</summary>
+    public async Task<GenerateReply> GenerateAsync(UserSession session, string? sourceId, string? question, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var source = catalog.Get(sourceId);
+        question = (question ?? "").Trim();
+        if (question.Length is 0 or > 2_000)
+        {
+            return new GenerateReply(null, generator.Name, question.Length == 0 ? "Type a question first." : "The question is too long (2,000 characters at most).", false, []);
+        }
+
+        Track(session, Actions.GenerateQuestion, watch, new() { ["source"] = source.Id, ["question"] = question });
+        TableSchema schema;
+        try
+        {
+            schema = await source.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (QueryFailedException ex)
+        {
+            TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["source"] = source.Id });
+            return new GenerateReply(null, generator.Name, ex.Message, true, []);
+        }
+
+        var request = new GenerationRequest(question, source, schema, examples.For(source.Id));
+        var answer = await generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
+        RecordTokens(session, answer.Tokens);
+        var columns = schema.Columns.Select(c => c.Name).ToList();
+        switch (answer.Outcome)
+        {
+            case GenerationOutcome.Answered:
+                Track(session, Actions.SqlQuery, watch, new() { ["source"] = source.Id, ["question"] = question, ["sql"] = answer.Sql, ["generator"] = answer.Generator });
+                return new GenerateReply(answer.Sql, answer.Generator, null, false, columns);
+            case GenerationOutcome.Failed:
+                TrackError(session, Actions.LlmError, answer.Message, watch, new() { ["source"] = source.Id, ["question"] = question, ["generator"] = answer.Generator });
+                return new GenerateReply(null, answer.Generator, answer.Message, true, columns);
+            default:
+                // Not an error of the system: the offline generator saying plainly that it has no answer.
+                Track(session, Actions.SqlQuery, watch, new() { ["source"] = source.Id, ["question"] = question, ["generator"] = answer.Generator, ["answered"] = false });
+                return new GenerateReply(null, answer.Generator, answer.Message, false, columns);
+        }
+    }
+
+    /// <summary>Adds columns to the query's SELECT (and GROUP BY).</summary>
+    public ColumnsReply SelectColumns(UserSession session, string? sourceId, string? sql, IReadOnlyList<string>? columns)
+    {
+        var watch = Stopwatch.StartNew();
+        var source = catalog.Get(sourceId);
+        if (string.IsNullOrWhiteSpace(sql) || columns is not { Count: > 0 })
+        {
+            return new ColumnsReply(null, "Choose at least one column, with a query in the editor.");
+        }
+
+        var (edited, error) = SelectEditor.AddColumns(sql, columns.Take(50).ToList(), source.Dialect);
+        Track(session, Actions.SelectColumns, watch, new() { ["source"] = source.Id, ["columns"] = string.Join(",", columns.Take(50)), ["sql"] = edited ?? sql });
+        return new ColumnsReply(edited, error);
+    }
+
+    /// <summary>Checks edited SQL before it runs.</summary>
+    public ValidateReply Validate(UserSession session, string? sourceId, string? sql)
+    {
+        var watch = Stopwatch.StartNew();
+        var source = catalog.Get(sourceId);
+        var check = SqlGuard.Check(sql, source.Dialect);
+        Track(session, Actions.EditSql, watch, new() { ["source"] = source.Id, ["sql"] = sql, ["valid"] = check.IsAllowed, ["reason"] = check.Reason });
+        return new ValidateReply(check.IsAllowed, check.Reason);
+    }
+
+    /// <summary>Runs a query and keeps the shown rows under a run id.</summary>
+    public async Task<RunReply> RunAsync(UserSession session, string? sourceId, string? sql, string? question, bool generated, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var source = catalog.Get(sourceId);
+        var check = SqlGuard.Check(sql, source.Dialect);
+        if (!check.IsAllowed)
+        {
+            TrackError(session, Actions.SqlError, check.Reason, watch, new() { ["source"] = source.Id, ["sql"] = sql });
+            return RunReply.Failed(check.Reason!, "sql");
+        }
+
+        try
+        {
+            var result = await ExecuteAsync(source, check.Sql, cancellationToken).ConfigureAwait(false);
+            return Ran(session, source, check.Sql, question, result, watch, repairedFrom: null);
+        }
+        catch (QueryFailedException ex)
+        {
+            TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["source"] = source.Id, ["sql"] = check.Sql });
+            if (!(generated && generator.CanFix && !string.IsNullOrWhiteSpace(question)))
+            {
+                return RunReply.Failed(ex.Message, "database");
+            }
+
+            return await RepairAsync(session, source, check.Sql, question!, ex.Message, watch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The chart for a run, chosen from its shape.</summary>
+    public ChartReply Chart(UserSession session, string? runId)
+    {
+        var watch = Stopwatch.StartNew();
+        if (runs.Get(runId, session.SessionId) is not { } run)
+        {
+            return new ChartReply(null, RunExpired);
+        }
+
+        var (chart, reason) = ChartChooser.Choose(run.Result);
+        Track(session, Actions.GenerateChart, watch, new() { ["source"] = run.SourceId, ["run_id"] = run.Id, ["chart"] = chart?.Type ?? "none" });
+        return new ChartReply(chart, reason);
+    }
+
+    /// <summary>The browser could not draw the chart.</summary>
+    public void ChartFailed(UserSession session, string? runId, string? message)
+    {
+        var watch = Stopwatch.StartNew();
+        var text = string.IsNullOrWhiteSpace(message) ? "The chart could not be drawn." : message[..Math.Min(message.Length, 500)];
+        TrackError(session, Actions.ChartError, text, watch, new() { ["run_id"] = runId });
+    }
+
+    /// <summary>A summary of a run: from the model when allowed to see data, computed otherwise.</summary>
+    public async Task<SummaryReply> SummarizeAsync(UserSession session, string? runId, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        if (runs.Get(runId, session.SessionId) is not { } run)
+        {
+            return new SummaryReply([], "none", RunExpired);
+        }
+
+        if (generator is OpenAiSqlGenerator llm && _options.Llm.AllowLlmToSeeData)
+        {
+            var (text, tokens, error) = await llm.SummarizeAsync(run.Question ?? run.Sql, run.Result, cancellationToken).ConfigureAwait(false);
+            RecordTokens(session, tokens);
+            if (text is not null)
+            {
+                Track(session, Actions.GenerateSummary, watch, new() { ["run_id"] = run.Id, ["summary"] = llm.Name });
+                return new SummaryReply([text], llm.Name, null);
+            }
+
+            TrackError(session, Actions.LlmError, error, watch, new() { ["run_id"] = run.Id });
+        }
+
+        var lines = ResultSummarizer.Summarize(run.Result);
+        Track(session, Actions.GenerateSummary, watch, new() { ["run_id"] = run.Id, ["summary"] = "computed" });
+        return new SummaryReply(lines, "computed", null);
+    }
+
+    /// <summary>Streams a run's query, re-executed up to the download limit, as .xlsx or .csv.</summary>
+    public async Task DownloadAsync(HttpContext context, UserSession session, string? runId, string? format)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var watch = Stopwatch.StartNew();
+        var cancellationToken = context.RequestAborted;
+        var excel = !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
+        if (runs.Get(runId, session.SessionId) is not { } run)
+        {
+            await Results.Json(new { error = RunExpired }, statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var source = catalog.Get(run.SourceId);
+        var temporary = Path.Combine(Path.GetTempPath(), $"usage-query-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.{(excel ? "xlsx" : "csv")}");
+        long rows;
+        try
+        {
+            // Written to a temporary file first: a failure half-way becomes a clear error, not a truncated download.
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var reader = await source.OpenAsync(run.Sql, _options.QueryTimeout * 4, cancellationToken).ConfigureAwait(false))
+            {
+                rows = excel
+                    ? await XlsxExport.WriteAsync(file, reader, _options.DownloadRowLimit, cancellationToken).ConfigureAwait(false)
+                    : await CsvExport.WriteAsync(file, reader, _options.DownloadRowLimit, cancellationToken).ConfigureAwait(false);
+            }
+
+            context.Response.ContentType = excel ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"query-result.{(excel ? "xlsx" : "csv")}\"";
+            context.Response.ContentLength = new FileInfo(temporary).Length;
+            await using (var file = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            {
+                await file.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+            }
+
+            Track(session, Actions.DownloadResults, watch, new() { ["run_id"] = run.Id, ["format"] = excel ? "xlsx" : "csv", ["rows"] = rows, ["sql"] = run.Sql });
+        }
+        catch (QueryFailedException ex)
+        {
+            TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["run_id"] = run.Id, ["sql"] = run.Sql, ["format"] = excel ? "xlsx" : "csv" });
+            if (!context.Response.HasStarted)
+            {
+                await Results.Json(new { error = ex.Message }, statusCode: StatusCodes.Status502BadGateway).ExecuteAsync(context).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Thumbs up or down on a run; up saves the question → SQL pair as an example.</summary>
+    public FeedbackReply Feedback(UserSession session, string? runId, bool positive)
+    {
+        var watch = Stopwatch.StartNew();
+        if (runs.Get(runId, session.SessionId) is not { } run)
+        {
+            return new FeedbackReply(false, RunExpired);
+        }
+
+        var saved = positive && !string.IsNullOrWhiteSpace(run.Question);
+        if (saved)
+        {
+            examples.Save(new SavedExample(run.SourceId, run.Question!, run.Sql, time.GetUtcNow()));
+        }
+
+        Track(session, positive ? Actions.ThumbsUp : Actions.ThumbsDown, watch, new() { ["run_id"] = run.Id, ["question"] = run.Question, ["sql"] = run.Sql, ["saved_example"] = saved });
+        return new FeedbackReply(saved, null);
+    }
+
+    private const string RunExpired = "That result is no longer available; run the query again.";
+
+    private async Task<QueryResult> ExecuteAsync(IDataSource source, string sql, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var reader = await source.OpenAsync(sql, _options.QueryTimeout, cancellationToken).ConfigureAwait(false);
+        var rows = new List<object?[]>();
+        var truncated = false;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (rows.Count == _options.RowLimit)
+            {
+                truncated = true;
+                break;
+            }
+
+            rows.Add((object?[])reader.Current.Clone());
+        }
+
+        var columns = reader.Names.Select((name, i) => new ResultColumn(name, ColumnKinds.Infer(rows, i, name))).ToList();
+        return new QueryResult(columns, rows, truncated, _options.RowLimit, watch.Elapsed.TotalMilliseconds);
+    }
+
+    private RunReply Ran(UserSession session, IDataSource source, string sql, string? question, QueryResult result, Stopwatch watch, string? repairedFrom)
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        runs.Add(new RunRecord(id, session.SessionId, source.Id, sql, string.IsNullOrWhiteSpace(question) ? null : question.Trim(), result));
+        Track(session, Actions.ExecuteSql, watch, new()
+        {
+            ["source"] = source.Id,
+            ["run_id"] = id,
+            ["sql"] = sql,
+            ["rows"] = result.Rows.Count,
+            ["truncated"] = result.Truncated,
+            ["repaired"] = repairedFrom is not null,
+        });
+        return new RunReply(id, result.Columns, result.Rows, result.Truncated, result.RowLimit, Math.Round(result.ElapsedMs, 1), null, null, repairedFrom is null ? null : sql);
+    }
+
+    private async Task<RunReply> RepairAsync(UserSession session, IDataSource source, string failedSql, string question, string error, Stopwatch watch, CancellationToken cancellationToken)
+    {
+        var schema = await source.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var answer = await generator.FixAsync(new GenerationRequest(question, source, schema, examples.For(source.Id)), failedSql, error, cancellationToken).ConfigureAwait(false);
+        RecordTokens(session, answer.Tokens);
+        if (answer.Outcome != GenerationOutcome.Answered)
+        {
+            TrackError(session, Actions.LlmError, answer.Message, watch, new() { ["source"] = source.Id, ["question"] = question, ["repair"] = true });
+            return RunReply.Failed(error, "database");
+        }
+
+        var check = SqlGuard.Check(answer.Sql, source.Dialect);
+        if (!check.IsAllowed)
+        {
+            TrackError(session, Actions.SqlError, check.Reason, watch, new() { ["source"] = source.Id, ["sql"] = answer.Sql, ["repair"] = true });
+            return RunReply.Failed(error, "database");
+        }
+
+        Track(session, Actions.SqlQuery, watch, new() { ["source"] = source.Id, ["question"] = question, ["sql"] = check.Sql, ["generator"] = answer.Generator, ["repair"] = true });
+        try
+        {
+            var result = await ExecuteAsync(source, check.Sql, cancellationToken).ConfigureAwait(false);
+            return Ran(session, source, check.Sql, question, result, watch, repairedFrom: failedSql);
+        }
+        catch (QueryFailedException again)
+        {
+            TrackError(session, Actions.DatabaseError, again.Message, watch, new() { ["source"] = source.Id, ["sql"] = check.Sql, ["repair"] = true });
+            return RunReply.Failed(again.Message, "database");
+        }
+    }
+
+    private void RecordTokens(UserSession session, TokenUse? tokens)
+    {
+        if (tokens is null)
+        {
+            return;
+        }
+
+        // The cost is filled in by the tracker from its price table (UsageTracking:ModelPrices).
+        tracker.TrackTokenUsage(session.User, tokens.Model, Math.Max(0, tokens.InputTokens - tokens.CachedInputTokens), tokens.OutputTokens,
+            cacheReadTokens: tokens.CachedInputTokens, sessionId: session.SessionId);
+    }
+
+    private void Track(UserSession session, string action, Stopwatch watch, Dictionary<string, object?> properties) =>
+        tracker.TrackUserAction(session.User, action, session.SessionId, watch.Elapsed.TotalMilliseconds, properties);
+
+    private void TrackError(UserSession session, string action, string? message, Stopwatch watch, Dictionary<string, object?> properties)
+    {
+        Log.StepFailed(logger, action, message);
+        tracker.Track(new UsageEvent
+        {
+            User = session.User,
+            Action = action,
+            SessionId = session.SessionId,
+            DurationMs = watch.Elapsed.TotalMilliseconds,
+            Detail = message,
+            IsError = true,
+            Properties = properties,
+        });
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Step {Action} failed: {Reason}")]
+        public static partial void StepFailed(ILogger logger, string action, string? reason);
+    }
+}
+
+/// <summary>Suggested questions.</summary>
+public sealed record QuestionsReply(string Source, IReadOnlyList<string> Questions);
+
+/// <summary>Generated SQL, or a message saying why there is none; <see cref="Columns"/> are the table's, for the column chooser.</summary>
+public sealed record GenerateReply(string? Sql, string Generator, string? Message, bool Failed, IReadOnlyList<string> Columns);
+
+/// <summary>The query with columns added, or why not.</summary>
+public sealed record ColumnsReply(string? Sql, string? Error);
+
+/// <summary>Whether edited SQL may run.</summary>
+public sealed record ValidateReply(bool Valid, string? Reason);
+
+/// <summary>A run's rows, or its error (<see cref="ErrorKind"/> <c>sql</c> for refused SQL, <c>database</c> for execution failures).</summary>
+public sealed record RunReply(
+    string? RunId, IReadOnlyList<ResultColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, int RowLimit, double ElapsedMs,
+    string? Error, string? ErrorKind, string? RepairedSql)
+{
+    internal static RunReply Failed(string error, string kind) => new(null, [], [], false, 0, 0, error, kind, null);
+}
+
+/// <summary>A chart, or why none suits the result.</summary>
+public sealed record ChartReply(ChartSpec? Chart, string? Reason);
+
+/// <summary>Summary lines and what produced them.</summary>
+public sealed record SummaryReply(IReadOnlyList<string> Lines, string Source, string? Error);
+
+/// <summary>Whether a thumbs-up saved an example.</summary>
+public sealed record FeedbackReply(bool SavedExample, string? Error);
