@@ -70,7 +70,7 @@ public sealed class DatabricksDataSource : IDataSource, IDisposable
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0} s and was cancelled on the warehouse.", ex);
+            throw new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was cancelled on the warehouse.", ex);
         }
         catch (DatabricksException ex)
         {

@@ -87,7 +87,7 @@ public sealed class PostgresDataSource(string id, string title, string domain, s
 
     private static QueryFailedException Failure(Exception ex, TimeSpan timeout) => ex switch
     {
-        PostgresException { SqlState: "57014" } => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0} s and was stopped.", ex),
+        PostgresException { SqlState: "57014" } => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
         PostgresException pg => new QueryFailedException($"The database says: {pg.MessageText}.", ex),
         OperationCanceledException => new QueryFailedException("The query was cancelled.", ex),
         _ => new QueryFailedException("The PostgreSQL database could not be reached.", ex),

@@ -140,8 +140,8 @@ public sealed class SqliteDataSource(string id, string title, string domain, str
     private static QueryFailedException Failure(Exception ex, TimeSpan timeout, CancellationToken caller) => ex switch
     {
         OperationCanceledException when caller.IsCancellationRequested => new QueryFailedException("The query was cancelled.", ex),
-        OperationCanceledException => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0} s and was stopped.", ex),
-        SqliteException { SqliteErrorCode: raw.SQLITE_INTERRUPT } => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0} s and was stopped.", ex),
+        OperationCanceledException => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
+        SqliteException { SqliteErrorCode: raw.SQLITE_INTERRUPT } => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
         SqliteException sqlite => new QueryFailedException(Sentence(sqlite.Message), ex),
         _ => new QueryFailedException("The query failed.", ex),
     };

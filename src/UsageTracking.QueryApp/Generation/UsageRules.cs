@@ -33,13 +33,13 @@ internal static partial class UsageRules
 
         if (Has(q, "token", "cost", "spend", "model"))
         {
-            return d.Query("SELECT model, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, ROUND(SUM(cost_usd), 4) AS cost_usd",
+            return d.Query($"SELECT model, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, {d.Round("SUM(cost_usd)", 4)} AS cost_usd",
                 Days(q, 30), "model IS NOT NULL", "GROUP BY model\nORDER BY cost_usd DESC");
         }
 
         if (Has(q, "duration", "how long", "slow", "latency", "time per"))
         {
-            return d.Query("SELECT action, COUNT(*) AS events, ROUND(AVG(duration_ms), 1) AS avg_ms, ROUND(MAX(duration_ms), 1) AS max_ms",
+            return d.Query($"SELECT action, COUNT(*) AS events, {d.Round("AVG(duration_ms)", 1)} AS avg_ms, {d.Round("MAX(duration_ms)", 1)} AS max_ms",
                 Days(q, 7), "duration_ms IS NOT NULL", "GROUP BY action\nORDER BY avg_ms DESC");
         }
 
@@ -48,7 +48,7 @@ internal static partial class UsageRules
             return d.Query("SELECT action, COUNT(*) AS count", Days(q, 7), null, "GROUP BY action\nORDER BY count DESC");
         }
 
-        if (Has(q, "top user", "active user", "most active", "power user", "per user", "by user", "which users"))
+        if (Has(q, "top user", "active user", "most active", "power user", "per user", "by user", "which users") || TopUsers().IsMatch(q))
         {
             return d.Query($"SELECT {d.User} AS user_email, COUNT(*) AS events", Days(q, 30), null, $"GROUP BY {d.User}\nORDER BY events DESC\nLIMIT {TopN(q) ?? 10}");
         }
@@ -115,6 +115,9 @@ internal static partial class UsageRules
     [GeneratedRegex(@" top (\d+) ")]
     private static partial Regex TopCount();
 
+    [GeneratedRegex(@" top \d+ users ")]
+    private static partial Regex TopUsers();
+
     private sealed class Dialect(SqlDialect dialect, string table)
     {
         public string User => dialect == SqlDialect.Databricks ? "`user`" : "\"user\"";
@@ -134,6 +137,10 @@ internal static partial class UsageRules
             SqlDialect.Databricks => $"date_format(date_trunc('HOUR', {Timestamp}), 'yyyy-MM-dd HH:00')",
             _ => $"strftime('%Y-%m-%d %H:00', {Timestamp})",
         };
+
+        // PostgreSQL rounds to decimal places only numerics, not double precision.
+        public string Round(string expression, int places) =>
+            dialect == SqlDialect.Postgres ? $"ROUND(({expression})::numeric, {places})" : $"ROUND({expression}, {places})";
 
         // Matches both 'sql_error' and the earlier tracker's 'sql_error: <message>'.
         public string ErrorFilter => dialect == SqlDialect.Databricks ? "action LIKE '%\\\\_error%'" : "action LIKE '%\\_error%' ESCAPE '\\'";

@@ -64,13 +64,7 @@ public static class ChartChooser
         return -1;
     }
 
-    private static string Text(object? value) => value switch
-    {
-        null => "(none)",
-        DateTime d => d.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-    };
+    private static string Text(object? value) => value is null ? "(none)" : ValueText.Format(value);
 
     private static double Number(object? value) => value is null ? 0 : Convert.ToDouble(value, CultureInfo.InvariantCulture);
 }

@@ -23,15 +23,7 @@ public static class CsvExport
         {
             foreach (var value in reader.Current)
             {
-                csv.WriteField(value switch
-                {
-                    null => "",
-                    double d => d.ToString("R", CultureInfo.InvariantCulture),
-                    DateTime dt => dt.ToString("yyyy-MM-dd'T'HH:mm:ss.fff", CultureInfo.InvariantCulture),
-                    DateTimeOffset dto => dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-                    byte[] bytes => $"({bytes.Length} bytes)",
-                    _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-                });
+                csv.WriteField(ValueText.Format(value));
             }
 
             csv.EndRecord();

@@ -35,11 +35,11 @@ public static class ResultSummarizer
                         : $"{column.Name}: from {Format(numbers.Min())} to {Format(numbers.Max())}, average {Format(numbers.Average())}, total {Format(numbers.Sum())}.");
                     break;
                 case ColumnKind.Date:
-                    var texts = values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)!).ToList();
+                    var texts = values.Select(ValueText.Format).ToList();
                     lines.Add($"{column.Name}: from {texts.Min(StringComparer.Ordinal)} to {texts.Max(StringComparer.Ordinal)}.");
                     break;
                 default:
-                    var groups = values.GroupBy(v => Convert.ToString(v, CultureInfo.InvariantCulture)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+                    var groups = values.GroupBy(ValueText.Format).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
                     if (groups.Count == values.Count)
                     {
                         lines.Add($"{column.Name}: {groups.Count:N0} distinct values.");

@@ -1,0 +1,45 @@
+using UsageTracking.QueryApp.Data;
+
+namespace UsageTracking.Tests.QueryApp;
+
+/// <summary>The second lock: even SQL that slipped past the guard cannot write, and no query runs forever.</summary>
+public sealed class SqliteDataSourceTests(DemoDataFixture demo) : IClassFixture<DemoDataFixture>
+{
+    private async Task<QueryFailedException> Refused(string sql, TimeSpan? timeout = null) =>
+        await Assert.ThrowsAsync<QueryFailedException>(async () =>
+        {
+            await using var reader = await demo.Source.OpenAsync(sql, timeout ?? TimeSpan.FromSeconds(10), default);
+            while (await reader.ReadAsync(default))
+            {
+            }
+        });
+
+    [Theory]
+    [InlineData("DELETE FROM clinical_trials")]
+    [InlineData("UPDATE clinical_trials SET enrollment = 0")]
+    [InlineData("CREATE TABLE evil (x)")]
+    [InlineData("DROP TABLE clinical_trials")]
+    public async Task WritingStatement_IsRefusedByTheConnection_AndChangesNothing(string sql)
+    {
+        var error = await Refused(sql);
+        Assert.Equal("Only read-only queries can run.", error.Message);
+        var (_, rows) = await QueryRun.AllAsync(demo.Source, "SELECT COUNT(*), SUM(enrollment) FROM clinical_trials");
+        Assert.Equal((long)DemoDataFixture.Studies, rows[0][0]);
+        Assert.Equal(demo.Expected.Sum(s => (long)s.Enrollment), rows[0][1]);
+    }
+
+    [Fact]
+    public async Task SecondStatement_IsRefusedByTheConnection() =>
+        Assert.Equal("Only one statement can run at a time.", (await Refused("SELECT 1; DELETE FROM clinical_trials")).Message);
+
+    [Fact]
+    public async Task EndlessQuery_IsStoppedAtTheTimeout()
+    {
+        var error = await Refused("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n", TimeSpan.FromMilliseconds(300));
+        Assert.Equal("The query ran longer than 0.3 s and was stopped.", error.Message);
+    }
+
+    [Fact]
+    public async Task UnknownColumn_IsOneSentenceFromTheDatabase() =>
+        Assert.Equal("The database says: no such column: nope.", (await Refused("SELECT nope FROM clinical_trials")).Message);
+}
