@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace UsageTracking.Tests.QueryApp;
+
+/// <summary>The app's endpoints over HTTP, in process on a real Kestrel, with the usage table read back from SQLite.</summary>
+public sealed partial class FlowEndpointsTests
+{
+    private const string DefaultUser = "query-app-user@localhost";
+
+    private static async Task<JsonElement> Post(HttpClient client, string path, object body, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var response = await client.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement;
+    }
+
+    [Fact]
+    public async Task WholeFlow_TracksOneEventPerStep_WithUserSessionAndDuration()
+    {
+        await using var host = await QueryAppHost.StartAsync();
+        using var client = host.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        var questions = JsonDocument.Parse(await client.GetStringAsync("/api/questions?source=demo")).RootElement.GetProperty("questions");
+        Assert.Equal(3, questions.GetArrayLength());
+
+        var generated = await Post(client, "/api/generate", new { source = "demo", question = "How many studies are there by phase?" });
+        var sql = generated.GetProperty("sql").GetString()!;
+        Assert.Equal("offline", generated.GetProperty("generator").GetString());
+        var withColumns = (await Post(client, "/api/columns", new { source = "demo", sql, columns = new[] { "status" } })).GetProperty("sql").GetString()!;
+        Assert.Contains("GROUP BY phase, status", withColumns, StringComparison.Ordinal);
+        var edited = withColumns.Replace("ORDER BY phase", "ORDER BY studies DESC", StringComparison.Ordinal);
+        Assert.True((await Post(client, "/api/validate", new { source = "demo", sql = edited })).GetProperty("valid").GetBoolean());
+        var run = await Post(client, "/api/run", new { source = "demo", sql = edited, question = "How many studies are there by phase?", generated = false });
+        var runId = run.GetProperty("runId").GetString()!;
+        Assert.Equal(["phase", "studies", "status"], run.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal("bar", (await Post(client, "/api/chart", new { runId })).GetProperty("chart").GetProperty("type").GetString());
+        Assert.Contains("rows", (await Post(client, "/api/summary", new { runId })).GetProperty("lines")[0].GetString(), StringComparison.Ordinal);
+        var xlsx = await client.GetAsync($"/api/download?runId={runId}&format=xlsx");
+        Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx.Content.Headers.ContentType!.MediaType);
+        var csv = await client.GetStringAsync($"/api/download?runId={runId}&format=csv");
+        Assert.Equal(run.GetProperty("rows").GetArrayLength() + 1, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True((await Post(client, "/api/feedback", new { runId, positive = true })).GetProperty("savedExample").GetBoolean());
+
+        var events = await host.EventsAsync();
+        Assert.Equal(
+            [Actions.AppStart, Actions.ViewRandomQuestions, Actions.GenerateQuestion, Actions.SqlQuery, Actions.SelectColumns, Actions.EditSql,
+             Actions.ExecuteSql, Actions.GenerateChart, Actions.GenerateSummary, Actions.DownloadResults, Actions.DownloadResults, Actions.ThumbsUp],
+            events.Select(e => e.Action));
+        Assert.All(events, e => Assert.Equal(DefaultUser, e.User));
+        var session = Assert.Single(events.Select(e => e.Session).Distinct());
+        Assert.Matches("^[0-9a-f]{32}$", session);
+        Assert.All(events.Skip(1), e => Assert.True(e.DurationMs is >= 0, $"{e.Action} has no duration"));
+
+        var execute = JsonDocument.Parse(events.Single(e => e.Action == Actions.ExecuteSql).Properties!).RootElement;
+        Assert.Equal(edited.TrimEnd(';'), execute.GetProperty("sql").GetString());
+        Assert.Equal(["source", "run_id", "sql", "rows", "truncated", "repaired"], execute.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task ThumbsUp_TeachesTheOfflineGeneratorThatAnswer()
+    {
+        await using var host = await QueryAppHost.StartAsync();
+        using var client = host.Client();
+        const string question = "Which studies run in France, newest first?";
+        const string sql = "SELECT nct_id, start_date FROM clinical_trials WHERE country = 'France' ORDER BY start_date DESC LIMIT 5";
+        var runId = (await Post(client, "/api/run", new { source = "demo", sql, question, generated = false })).GetProperty("runId").GetString();
+        await Post(client, "/api/feedback", new { runId, positive = true });
+
+        var again = await Post(client, "/api/generate", new { source = "demo", question = "which studies run in france newest first" });
+        Assert.Equal(sql, again.GetProperty("sql").GetString());
+        Assert.Equal("saved example", again.GetProperty("generator").GetString());
+    }
+
+    [Fact]
+    public async Task UnsafeSql_IsRefusedWithASentence_AndTrackedAsSqlError()
+    {
+        await using var host = await QueryAppHost.StartAsync();
+        using var client = host.Client();
+        var reply = await Post(client, "/api/run", new { source = "demo", sql = "SELECT 1; DROP TABLE clinical_trials" }, HttpStatusCode.BadRequest);
+        Assert.Equal("Only one statement can run at a time; remove everything after the first semicolon.", reply.GetProperty("error").GetString());
+        var error = Assert.Single(await host.EventsAsync(), e => e.Action == Actions.SqlError);
+        Assert.Equal(reply.GetProperty("error").GetString(), error.Detail);
+    }
+
+    [Fact]
+    public async Task FailingQuery_IsAClearMessage_AndTrackedAsDatabaseError()
+    {
+        await using var host = await QueryAppHost.StartAsync();
+        using var client = host.Client();
+        var reply = await Post(client, "/api/run", new { source = "demo", sql = "SELECT missing_column FROM clinical_trials" }, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("The database says: no such column: missing_column.", reply.GetProperty("error").GetString());
+        Assert.Single(await host.EventsAsync(), e => e.Action == Actions.DatabaseError);
+    }
+
+    [Fact]
+    public async Task LargeResult_IsCutAtTheRowLimit_ButDownloadsInFull()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 3_000, ("QueryApp:RowLimit", "50"));
+        using var client = host.Client();
+        var run = await Post(client, "/api/run", new { source = "demo", sql = "SELECT nct_id, enrollment FROM clinical_trials" });
+        Assert.True(run.GetProperty("truncated").GetBoolean());
+        Assert.Equal(50, run.GetProperty("rows").GetArrayLength());
+        Assert.Equal(50, run.GetProperty("rowLimit").GetInt32());
+        var csv = await client.GetStringAsync($"/api/download?runId={run.GetProperty("runId").GetString()}&format=csv");
+        Assert.Equal(3_001, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task ForwardedEmail_IsIgnoredUnlessTrusted()
+    {
+        await using (var untrusted = await QueryAppHost.StartAsync(demoStudies: 100))
+        {
+            using var client = untrusted.Client();
+            client.DefaultRequestHeaders.Add("X-Forwarded-Email", "mallory@evil.example");
+            await client.GetAsync("/");
+            Assert.All(await untrusted.EventsAsync(), e => Assert.Equal(DefaultUser, e.User));
+        }
+
+        await using var trusted = await QueryAppHost.StartAsync(demoStudies: 100, ("QueryApp:TrustForwardedHeaders", "true"));
+        using var proxied = trusted.Client();
+        proxied.DefaultRequestHeaders.Add("X-Forwarded-Email", "ana@example.org");
+        await proxied.GetAsync("/");
+        Assert.Equal("ana@example.org", Assert.Single(await trusted.EventsAsync()).User);
+    }
+
+    [Fact]
+    public async Task AccessKey_IsAskedOncePerBrowserSession()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 100, ("QueryApp:AccessKey", "open sesame"));
+        using var client = host.Client();
+        var page = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/login", page.Headers.Location!.AbsolutePath);
+        var api = await client.GetAsync("/api/questions");
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        Assert.Equal("Enter the access key first.", JsonDocument.Parse(await api.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+
+        Assert.Contains("That key is not right", await Login(client, "guess"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
+        await Login(client, "open sesame");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/questions")).StatusCode);
+        Assert.Equal(Actions.AppStart, (await host.EventsAsync())[0].Action);
+
+        using var otherBrowser = host.Client();
+        Assert.Equal(HttpStatusCode.Redirect, (await otherBrowser.GetAsync("/")).StatusCode);
+    }
+
+    private static async Task<string> Login(HttpClient client, string key)
+    {
+        var form = await client.GetStringAsync("/login");
+        var fields = HiddenInput().Matches(form).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
+        fields["Key"] = key;
+        var response = await client.PostAsync("/login", new FormUrlEncodedContent(fields));
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
+    public async Task MalformedBody_GetsOneSentence_NotAStackTrace()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 100);
+        using var client = host.Client();
+        var response = await client.PostAsync("/api/run", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal("The request was not understood: send JSON with the fields the page sends.", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+        Assert.DoesNotContain(" at ", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARun_BelongsToItsSession()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 100);
+        using var alice = host.Client();
+        using var bob = host.Client();
+        var runId = (await Post(alice, "/api/run", new { source = "demo", sql = "SELECT nct_id FROM clinical_trials" })).GetProperty("runId").GetString();
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/download?runId={runId}&format=csv")).StatusCode);
+        Assert.Equal("That result is no longer available; run the query again.", (await Post(bob, "/api/summary", new { runId })).GetProperty("error").GetString());
+    }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]+)\" value=\"(?<value>[^\"]*)\"")]
+    private static partial Regex HiddenInput();
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using UsageTracking.QueryApp;
+using UsageTracking.Tests.Support;
+
+namespace UsageTracking.Tests.QueryApp;
+
+/// <summary>The real query app on Kestrel at 127.0.0.1 (a free port), with its data in a temp folder.</summary>
+public sealed class QueryAppHost : IAsyncDisposable
+{
+    private readonly TempFolder _folder = new();
+    private WebApplication? _app;
+
+    public Uri Address { get; private set; } = null!;
+
+    public string DataDirectory => _folder.Path;
+
+    public string UsageDatabase => _folder.File("usage.db");
+
+    public IServiceProvider Services => _app!.Services;
+
+    public static async Task<QueryAppHost> StartAsync(int demoStudies = 3_000, params (string Key, string? Value)[] settings)
+    {
+        var host = new QueryAppHost();
+        var values = new Dictionary<string, string?>
+        {
+            ["UsageTracking:DataDirectory"] = host._folder.Path,
+            ["UsageTracking:AppName"] = "query-app-tests",
+            ["UsageTracking:FlushInterval"] = "00:00:00.050",
+            ["QueryApp:DemoStudies"] = demoStudies.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        host._app = UsageTracking.QueryApp.QueryApplication.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(values);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+        await host._app.StartAsync();
+        var address = host._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        host.Address = new Uri(address);
+        return host;
+    }
+
+    /// <summary>A client with its own cookie jar: one browser session.</summary>
+    public HttpClient Client()
+    {
+        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = false };
+        return new HttpClient(handler) { BaseAddress = Address };
+    }
+
+    /// <summary>Every usage event written so far, oldest first, after flushing the tracker.</summary>
+    public async Task<List<(string User, string Action, string? Session, double? DurationMs, string? Detail, string? Properties)>> EventsAsync()
+    {
+        await Services.GetRequiredService<IUsageTracker>().FlushAsync();
+        var events = new List<(string, string, string?, double?, string?, string?)>();
+        if (!File.Exists(UsageDatabase))
+        {
+            return events;
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={UsageDatabase};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT \"user\", action, session_id, duration_ms, detail, properties FROM central_app_usage ORDER BY event_id";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            events.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return events;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+}
