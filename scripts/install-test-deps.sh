@@ -2,14 +2,20 @@
 # Installs what the test suite needs on a fresh Debian machine, idempotently: nothing is downloaded
 # when everything is already present. Debian packages go in DEBIAN_PACKAGES: postgresql for the
 # PostgreSQL store's tests (their fixture starts a throwaway cluster on 127.0.0.1; SQLite ships inside
-# Microsoft.Data.Sqlite). The .NET SDK is pinned by global.json and must already be on the machine.
+# Microsoft.Data.Sqlite) and chromium for the browser tests (Playwright drives Debian's Chromium; it
+# cannot download its own here). The query app's npm modules are installed by its build from
+# package-lock.json (npm ci), so npm must be on PATH. The .NET SDK is pinned by global.json.
 set -euo pipefail
 
-DEBIAN_PACKAGES=(postgresql)
+DEBIAN_PACKAGES=(postgresql chromium)
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "The .NET SDK (see global.json) is required and was not found on PATH." >&2
   exit 1
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+  DEBIAN_PACKAGES+=(npm)
 fi
 
 missing=()

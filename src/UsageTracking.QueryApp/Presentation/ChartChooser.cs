@@ -39,13 +39,15 @@ public static class ChartChooser
             return (new ChartSpec("line", columns[date].Name, columns[value].Name, points.Select(p => p.Label).ToList(), points.Select(p => p.Value).ToList(), note), null);
         }
 
-        var category = Index(columns, c => c.Kind is ColumnKind.Text or ColumnKind.Boolean);
-        if (category >= 0 && value >= 0)
+        // Up to two category columns name each bar together ("Phase 2 · Completed"), as a breakdown reads.
+        var categories = Enumerable.Range(0, columns.Count).Where(i => columns[i].Kind is ColumnKind.Text or ColumnKind.Boolean).Take(2).ToList();
+        if (categories.Count > 0 && value >= 0)
         {
             var rows = result.Rows.Where(r => r[value] is not null).ToList();
             var note = rows.Count > MaxBars ? $"Showing the first {MaxBars} of {rows.Count} bars." : null;
             rows = rows.Take(MaxBars).ToList();
-            return (new ChartSpec("bar", columns[category].Name, columns[value].Name, rows.Select(r => Text(r[category])).ToList(), rows.Select(r => Number(r[value])).ToList(), note), null);
+            var label = string.Join(" · ", categories.Select(i => columns[i].Name));
+            return (new ChartSpec("bar", label, columns[value].Name, rows.Select(r => string.Join(" · ", categories.Select(i => Text(r[i])))).ToList(), rows.Select(r => Number(r[value])).ToList(), note), null);
         }
 
         return (null, "No chart: the result needs a category or date column and a number column.");

@@ -1,0 +1,100 @@
+using System.Globalization;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
+using Microsoft.Playwright;
+using UsageTracking.QueryApp.Data;
+using UsageTracking.Tests.Support;
+
+namespace UsageTracking.Tests.QueryApp;
+
+/// <summary>The whole flow as a user clicks through it, in Chromium, against the app with the full demo data.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class QueryAppBrowserTests(Browser browser)
+{
+    private const string Question = "How many studies are there by phase?";
+
+    [Fact]
+    public async Task SuggestedQuestion_ToExcel_EveryStepTracked()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 50_000);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(host.Address.ToString());
+        var suggestions = page.Locator("#suggestions .suggestion");
+        await Assertions.Expect(suggestions).ToHaveCountAsync(3);
+        await Browser.ScreenshotAsync(page, "query-01-start");
+
+        // "More" until the question we follow appears (the suggestions are random by design).
+        var moreClicks = 0;
+        while (!(await suggestions.AllTextContentsAsync()).Contains(Question))
+        {
+            Assert.True(++moreClicks < 60, "the suggestion never appeared");
+            var before = string.Join("|", await suggestions.AllTextContentsAsync());
+            await page.ClickAsync("#more");
+            await page.WaitForFunctionAsync("b => [...document.querySelectorAll('#suggestions .suggestion')].map(e => e.textContent).join('|') !== b", before);
+        }
+
+        await suggestions.Filter(new LocatorFilterOptions { HasText = Question }).ClickAsync();
+        var sql = page.Locator("#sql");
+        await Assertions.Expect(sql).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("GROUP BY phase"));
+        Assert.Equal(Question, await page.InputValueAsync("#question"));
+        await Browser.ScreenshotAsync(page, "query-02-sql");
+
+        await page.ClickAsync("#columns summary");
+        await page.CheckAsync("#column-list input[value='status']");
+        await page.ClickAsync("#add-columns");
+        await Assertions.Expect(sql).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("GROUP BY phase, status"));
+
+        var edited = (await sql.InputValueAsync()).Replace("ORDER BY phase", "ORDER BY studies DESC", StringComparison.Ordinal);
+        await sql.FillAsync(edited);
+        await sql.BlurAsync();
+        await Assertions.Expect(page.Locator("#sql-status")).ToHaveTextAsync("Looks like a read-only query; ready to run.");
+
+        await page.ClickAsync("#run");
+        var rows = page.Locator("#result-table tbody tr");
+        await Assertions.Expect(rows.First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#chart-card")).ToHaveAttributeAsync("data-drawn", "bar");
+        Assert.Equal("bar", await page.EvaluateAsync<string>("Chart.getChart(document.getElementById('chart')).config.type"));
+        await Browser.ScreenshotAsync(page, "query-03-result");
+        await page.Locator("#chart-card").ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "query-04-chart");
+
+        await page.ClickAsync("#summarize");
+        await Assertions.Expect(page.Locator("#summary li").First).ToContainTextAsync("rows");
+        await page.Locator("#summary-card").ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "query-05-summary");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-xlsx"));
+        var file = Path.Combine(host.DataDirectory, "download.xlsx");
+        await download.SaveAsAsync(file);
+        Assert.Equal("query-result.xlsx", download.SuggestedFilename);
+
+        await page.ClickAsync("#thumbs-up");
+        await Assertions.Expect(page.Locator("#feedback-message")).ToContainTextAsync("saved as an example");
+        await Browser.ScreenshotAsync(page, "query-06-feedback");
+
+        // The workbook holds exactly what the query returns, typed.
+        var source = new SqliteDataSource("demo", "demo", "clinical_trials", Path.Combine(host.DataDirectory, "demo-clinical-trials.db"), DemoData.Table);
+        var (names, expected) = await QueryRun.AllAsync(source, edited);
+        using (var document = SpreadsheetDocument.Open(file, false))
+        {
+            var sheet = document.WorkbookPart!.WorksheetParts.Single().Worksheet.Descendants<Row>().ToList();
+            Assert.Equal(names, sheet[0].Elements<Cell>().Select(c => c.InnerText));
+            Assert.Equal(expected.Count, sheet.Count - 1);
+            for (var i = 0; i < expected.Count; i++)
+            {
+                var cells = sheet[i + 1].Elements<Cell>().ToList();
+                Assert.Equal((string)expected[i][0]!, cells[0].InnerText);
+                Assert.Null(cells[1].DataType);
+                Assert.Equal((long)expected[i][1]!, long.Parse(cells[1].CellValue!.Text, CultureInfo.InvariantCulture));
+                Assert.Equal((string)expected[i][2]!, cells[2].InnerText);
+            }
+        }
+
+        var events = await host.EventsAsync();
+        string[] steps = [Actions.AppStart, .. Enumerable.Repeat(Actions.ViewRandomQuestions, moreClicks + 1), Actions.GenerateQuestion, Actions.SqlQuery,
+            Actions.SelectColumns, Actions.EditSql, Actions.ExecuteSql, Actions.GenerateChart, Actions.GenerateSummary, Actions.DownloadResults, Actions.ThumbsUp];
+        Assert.Equal(steps, events.Select(e => e.Action));
+        Assert.All(events, e => Assert.Equal("query-app-user@localhost", e.User));
+        Assert.Single(events.Select(e => e.Session).Distinct());
+    }
+}
