@@ -17,8 +17,10 @@ namespace UsageTracking.Testing;
 /// request and response shapes (hybrid wait, PENDING/RUNNING/SUCCEEDED/FAILED, polling, multi-chunk JSON_ARRAY results,
 /// cancel, HTTP errors with Retry-After, OAuth M2M tokens) and fault injection. It does not parse SQL: it understands only
 /// the statements UsageTracking.Databricks sends, recognised by their <c>-- usage_tracking:&lt;operation&gt;</c> label, and
-/// carries them out on a real SQLite file through the SQLite store, so rows written can be read back. Whether the SQL
-/// text is valid Spark SQL is for the live suite against a real warehouse.
+/// carries them out on a real SQLite file through the SQLite store, so rows written can be read back. The query app's
+/// ad-hoc queries (label <c>query</c>) run as they are on that SQLite file, with three-part names reduced to the table
+/// name — fine for the plain SELECTs tests send, not a Spark SQL engine. Whether the SQL text is valid Spark SQL is
+/// for the live suite against a real warehouse.
 /// </summary>
 public sealed class DatabricksEmulator : IAsyncDisposable
 {
@@ -313,6 +315,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     {
         var operation = sql.Split('\n')[0].Replace("-- usage_tracking:", "", StringComparison.Ordinal).Trim();
         _operations.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        if (operation == "query")
+        {
+            AdHocQuery(statement, sql[(sql.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
+            return;
+        }
+
         var store = Store(sql);
         var table = TableOf(sql);
         UsageQuery Query() => new(DateTimeOffset.Parse(p["since"]!, CultureInfo.InvariantCulture), DateTimeOffset.Parse(p["until"]!, CultureInfo.InvariantCulture),
@@ -371,6 +379,39 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             default:
                 statement.Fail("BAD_REQUEST", $"The emulator does not understand operation '{operation}'.", "42000");
                 break;
+        }
+    }
+
+    private void AdHocQuery(Statement statement, string sql)
+    {
+        var text = System.Text.RegularExpressions.Regex.Replace(sql, @"(`[^`]+`\.)+`([^`]+)`", "\"$2\"");
+        using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = text;
+        try
+        {
+            using var reader = command.ExecuteReader();
+            var rows = new List<string?[]>();
+            var types = new string[reader.FieldCount];
+            while (reader.Read())
+            {
+                var row = new string?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                    types[i] ??= value switch { long => "LONG", double => "DOUBLE", null => null!, _ => "STRING" };
+                    row[i] = value is double d ? d.ToString("R", CultureInfo.InvariantCulture) : Convert.ToString(value, CultureInfo.InvariantCulture);
+                }
+
+                rows.Add(row);
+            }
+
+            statement.Succeed(Enumerable.Range(0, reader.FieldCount).Select(i => (reader.GetName(i), types[i] ?? "STRING")).ToList(), rows);
+        }
+        catch (SqliteException ex)
+        {
+            statement.Fail("BAD_REQUEST", $"[UNRESOLVED_COLUMN] {ex.Message}", "42703");
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class DatabricksDataSource : IDataSource, IDisposable
 
         try
         {
-            var result = await _client.ExecuteAsync($"DESCRIBE TABLE {QuoteName(_table)}", [], cancellationToken).ConfigureAwait(false);
+            var result = await _client.ExecuteAsync($"-- usage_tracking:describe\nDESCRIBE TABLE {QuoteName(_table)}", [], cancellationToken).ConfigureAwait(false);
             var columns = result.Rows
                 .TakeWhile(r => !string.IsNullOrEmpty(r[0]) && !r[0]!.StartsWith('#'))
                 .Select(r => (r[0]!, r.Length > 1 ? r[1] ?? "" : ""))
@@ -65,7 +65,8 @@ public sealed class DatabricksDataSource : IDataSource, IDisposable
         timer.CancelAfter(timeout);
         try
         {
-            var result = await _client.ExecuteAsync(sql, [], timer.Token).ConfigureAwait(false);
+            // The label shows in the warehouse's query history which statements the query app ran.
+            var result = await _client.ExecuteAsync($"-- usage_tracking:query\n{sql}", [], timer.Token).ConfigureAwait(false);
             return new Reader(result);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)

@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using UsageTracking.QueryApp.Data;
+using UsageTracking.Testing;
+
+namespace UsageTracking.Tests.QueryApp;
+
+/// <summary>The Databricks data source through the Statement Execution client, against the emulator (a named fake).</summary>
+public sealed class DatabricksDataSourceTests : IAsyncLifetime
+{
+    private DatabricksEmulator _warehouse = null!;
+
+    public async Task InitializeAsync()
+    {
+        _warehouse = await DatabricksEmulator.StartAsync();
+        await using var connection = new SqliteConnection($"Data Source={_warehouse.Database}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE trials (nct_id TEXT, phase TEXT, enrollment INTEGER);
+            INSERT INTO trials VALUES ('NCT1', 'Phase 1', 20), ('NCT2', 'Phase 2', 300), ('NCT3', 'Phase 2', 100);
+            """;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task DisposeAsync() => await _warehouse.DisposeAsync();
+
+    [Fact]
+    public async Task Schema_AndQuery_GoThroughTheStatementApi_Typed()
+    {
+        using var source = new DatabricksDataSource("databricks", "Databricks", "none", _warehouse.Settings(), "main.demo.trials");
+        var schema = await source.GetSchemaAsync(default);
+        Assert.Equal(["nct_id", "phase", "enrollment"], schema.Columns.Select(c => c.Name));
+
+        var (names, rows) = await QueryRun.AllAsync(source, "SELECT phase, COUNT(*) AS studies, SUM(enrollment) AS people FROM `main`.`demo`.`trials` GROUP BY phase ORDER BY phase");
+        Assert.Equal(["phase", "studies", "people"], names);
+        Assert.Equal([["Phase 1", 1L, 20L], ["Phase 2", 2L, 400L]], rows);
+        Assert.Equal(1, _warehouse.Executed("query"));
+        Assert.StartsWith("-- usage_tracking:query\nSELECT phase", _warehouse.StatementTexts.Last(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WarehouseError_IsOneSentenceForTheUser()
+    {
+        using var source = new DatabricksDataSource("databricks", "Databricks", "none", _warehouse.Settings(), "main.demo.trials");
+        var error = await Assert.ThrowsAsync<QueryFailedException>(() => QueryRun.AllAsync(source, "SELECT missing FROM `main`.`demo`.`trials`"));
+        Assert.StartsWith("Databricks says: ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(DatabricksEmulator.Token, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfiguredTable_IsOfferedInTheApp()
+    {
+        await using var host = await QueryAppHost.StartAsync(100,
+            ("QueryApp:DatabricksTable", "main.demo.trials"),
+            ("QueryApp:Databricks:Host", _warehouse.BaseAddress.ToString()),
+            ("QueryApp:Databricks:HttpPath", $"/sql/1.0/warehouses/{DatabricksEmulator.Warehouse}"),
+            ("QueryApp:Databricks:AccessToken", DatabricksEmulator.Token));
+        using var client = host.Client();
+        Assert.Contains("Databricks: main.demo.trials", await client.GetStringAsync("/?source=databricks"), StringComparison.Ordinal);
+        var response = await client.PostAsJsonAsync("/api/run", new { source = "databricks", sql = "SELECT COUNT(*) AS n FROM `main`.`demo`.`trials`" });
+        var run = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(3, run.GetProperty("rows")[0][0].GetInt64());
+    }
+}
