@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using UsageTracking.QueryApp.Presentation;
+
+namespace UsageTracking.Benchmarks;
+
+/// <summary>
+/// Exports N synthetic rows × 10 columns to an .xlsx file and reports the time and the peak growth of the managed heap
+/// and of the working set (sampled every 5 ms): the download must hold memory flat however many rows.
+/// </summary>
+internal static class ExportMemory
+{
+    public static async Task<int> RunAsync(int rows)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"usage-bench-export-{Guid.NewGuid():N}.xlsx");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var workingSetBefore = process.WorkingSet64;
+        long peakHeap = heapBefore, peakWorkingSet = workingSetBefore;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                process.Refresh();
+                peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+                await Task.Delay(5);
+            }
+        });
+
+        var clock = Stopwatch.StartNew();
+        long written;
+        await using (var stream = File.Create(file))
+        {
+            written = await XlsxExport.WriteAsync(stream, new SyntheticRows(rows), int.MaxValue, default);
+        }
+
+        var elapsed = clock.Elapsed;
+        stop.Cancel();
+        await sampler;
+        var size = new FileInfo(file).Length;
+        File.Delete(file);
+        Console.WriteLine($"rows written:              {written:N0} × 10 columns in {elapsed.TotalMilliseconds:N0} ms ({written / elapsed.TotalSeconds:N0} rows/s)");
+        Console.WriteLine($"file size:                 {size / 1024.0 / 1024.0:N1} MiB");
+        Console.WriteLine($"peak managed heap growth:  {(peakHeap - heapBefore) / 1024.0 / 1024.0:N1} MiB");
+        Console.WriteLine($"peak working set growth:   {(peakWorkingSet - workingSetBefore) / 1024.0 / 1024.0:N1} MiB");
+        return 0;
+    }
+}
