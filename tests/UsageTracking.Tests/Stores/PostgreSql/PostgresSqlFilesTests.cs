@@ -48,6 +48,12 @@ public sealed class PostgresSqlFilesTests(PostgresServer server) : IAsyncLifetim
             ["generate", "--events", "3000", "--users", "20", "--days", "10", "--store", "postgres", "--connection", server.ConnectionString,
              "--table", $"{_schema}_store.central_app_usage", "--spool-dir", folder.Spool, "--app", "analyses"], output, output));
 
+        // The error analysis looks at the last day only, which synthetic traffic can leave without errors (a quiet
+        // weekend just after midnight): one error tracked now makes sure it has something to find.
+        Assert.Equal(0, await UsageTracking.Cli.UsageCli.RunAsync(
+            ["error", "--user", "ann@example.com", "--type", "sql_error", "--message", "no such column: x", "--store", "postgres", "--connection", server.ConnectionString,
+             "--table", $"{_schema}_store.central_app_usage", "--spool-dir", folder.Spool, "--app", "analyses"], output, output));
+
         foreach (var file in Directory.GetFiles(Repository.Path("sql", "postgres", "analyses"), "*.sql"))
         {
             await using var connection = new NpgsqlConnection(server.ConnectionString);
