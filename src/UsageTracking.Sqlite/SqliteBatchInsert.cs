@@ -35,7 +35,8 @@ internal sealed class SqliteBatchInsert : IDisposable
         _statement = statement;
     }
 
-    public void Insert(UsageEvent e)
+    /// <summary>Inserts one row; false when it was skipped as a repeat of an event already stored.</summary>
+    public bool Insert(UsageEvent e)
     {
         var statement = _statement ?? throw new ObjectDisposedException(nameof(SqliteBatchInsert));
         Span<char> timestamp = stackalloc char[23];
@@ -70,6 +71,7 @@ internal sealed class SqliteBatchInsert : IDisposable
         }
 
         raw.sqlite3_reset(statement);
+        return raw.sqlite3_changes(_connection.Handle) > 0;
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using UsageTracking.Analytics;
 
 namespace UsageTracking.Sqlite;
 
@@ -10,8 +11,10 @@ namespace UsageTracking.Sqlite;
 /// The usage table in an embedded SQLite file: WAL mode, one transaction and one prepared statement per batch,
 /// <c>INSERT … ON CONFLICT (event_id) DO NOTHING</c> on a unique <c>event_id</c>, and indexes for the stats and the seed's example analyses.
 /// Timestamps are stored as UTC text <c>YYYY-MM-DD HH:MM:SS.fff</c>, which sorts in time order and works with SQLite's date functions.
+/// Rollup tables beside it (<c>&lt;table&gt;_hourly</c>, <c>_user_daily</c>, <c>_session_daily</c>, <c>_duration_hourly</c>) are kept
+/// in the same transactions, so dashboards over millions of events read only thousands of rows.
 /// </summary>
-public sealed class SqliteUsageStore : IUsageStore
+public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
 {
     internal const string TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff";
     private const int CleanupChunk = 10_000;
@@ -31,6 +34,7 @@ public sealed class SqliteUsageStore : IUsageStore
     private SqliteConnection? _writeConnection;
     private SqliteBatchInsert? _insert;
     private StoreSchemaMode? _mode;
+    private readonly SqliteRollups _rollups;
 
     /// <summary>Opens (lazily) the usage table in a SQLite file.</summary>
     /// <param name="pathOrConnectionString">A file path, or a <c>Data Source=…</c> connection string.</param>
@@ -61,6 +65,7 @@ public sealed class SqliteUsageStore : IUsageStore
         TableName = parts[^1];
         _table = Quote(TableName);
         _indexPrefix = TableName;
+        _rollups = new SqliteRollups(TableName);
         _logger = logger ?? NullLogger<SqliteUsageStore>.Instance;
     }
 
@@ -101,12 +106,18 @@ public sealed class SqliteUsageStore : IUsageStore
             _mode ??= EnsureSchema(connection, allowUpgrade: true);
             using var transaction = connection.BeginTransaction();
             _insert ??= new SqliteBatchInsert(connection, _table, _mode.Value);
+            var inserted = new List<(string, UsageEvent)>(batch.Count);
+            var compat = _mode == StoreSchemaMode.Compat;
             foreach (var e in batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                _insert.Insert(e);
+                if (_insert.Insert(e))
+                {
+                    inserted.Add((e.AppName ?? "", compat ? e with { Action = e.CompatAction } : e));
+                }
             }
 
+            _rollups.Add(connection, transaction, inserted);
             transaction.Commit();
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase))
@@ -235,6 +246,15 @@ public sealed class SqliteUsageStore : IUsageStore
             deleted += n;
         }
         while (n == CleanupChunk);
+
+        if (deleted > 0 && _rollups.Exist(connection))
+        {
+            // Days before the cutoff's are gone entirely; the cutoff's own day lost part of its rows, so it is recounted.
+            var day = DateOnly.FromDateTime(cutoff.UtcDateTime);
+            _rollups.DropBefore(connection, day);
+            _rollups.Rebuild(connection, Columns(connection).Contains("event_id"), day, day.AddDays(1));
+        }
+
         return deleted;
     }
 
@@ -248,10 +268,122 @@ public sealed class SqliteUsageStore : IUsageStore
             return 0;
         }
 
+        var json = System.Text.Json.JsonSerializer.Serialize(users);
+        var days = _rollups.Exist(connection) ? _rollups.DaysOf(connection, json) : [];
         using var command = connection.CreateCommand();
         command.CommandText = $"DELETE FROM {_table} WHERE \"user\" IN (SELECT value FROM json_each($users))";
-        command.Parameters.AddWithValue("$users", System.Text.Json.JsonSerializer.Serialize(users));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        command.Parameters.AddWithValue("$users", json);
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // The erased users leave no trace in the rollups either: their days are recounted from the remaining rows.
+        var extended = Columns(connection).Contains("event_id");
+        foreach (var day in days)
+        {
+            _rollups.Rebuild(connection, extended, day, day.AddDays(1));
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Recomputes every rollup from the usage table's rows: after rows were written or deleted by other tools.</summary>
+    public async Task RebuildRollupsAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = WriteConnection();
+            _mode ??= EnsureSchema(connection, allowUpgrade: true);
+            _rollups.Rebuild(connection, _mode == StoreSchemaMode.Extended);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<UsageAggregates> GetAggregatesAsync(UsageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        if (_rollups.Exist(connection) && query.User is null)
+        {
+            return await _rollups.ReadAsync(connection, query, cancellationToken).ConfigureAwait(false);
+        }
+
+        // No rollups yet (nothing written by this version of the store): fold the rows themselves.
+        var builder = new AggregateBuilder();
+        await foreach (var e in ReadEventsAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            builder.Add(e);
+        }
+
+        return builder.Build();
+    }
+
+    /// <inheritdoc />
+    public async Task<TableExtent> GetExtentAsync(string? appName, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!TableExists(connection) || !_rollups.Exist(connection))
+        {
+            return new TableExtent(0, null, null);
+        }
+
+        using var rows = connection.CreateCommand();
+        rows.CommandText = $"SELECT COALESCE(SUM(events), 0) FROM {_rollups.Hourly}" + (appName is null ? "" : " WHERE app_name = $app");
+        using var ends = connection.CreateCommand();
+        // The oldest and newest: by the app's (app_name, timestamp) index, or over all apps by rowid, which follows insertion.
+        ends.CommandText = appName is null
+            ? $"SELECT (SELECT \"timestamp\" FROM {_table} ORDER BY rowid LIMIT 1), (SELECT \"timestamp\" FROM {_table} ORDER BY rowid DESC LIMIT 1)"
+            : $"SELECT MIN(\"timestamp\"), MAX(\"timestamp\") FROM {_table} WHERE app_name = $app";
+        if (appName is not null)
+        {
+            rows.Parameters.AddWithValue("$app", appName);
+            ends.Parameters.AddWithValue("$app", appName);
+        }
+
+        var count = (long)(await rows.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        using var reader = await ends.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? Read(int i) => reader.IsDBNull(i) ? null : ParseTimestamp(reader.GetString(i));
+        return new TableExtent(count, Read(0), Read(1));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<UsageEvent>> GetLatestAsync(string? appName, int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!TableExists(connection))
+        {
+            return [];
+        }
+
+        var extended = Columns(connection).Contains("event_id");
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT \"timestamp\", app_name, \"user\", action, {(extended ? "duration_ms" : "NULL")} FROM {_table} "
+            + (appName is null ? "ORDER BY rowid DESC LIMIT $n" : "WHERE app_name = $app ORDER BY \"timestamp\" DESC LIMIT $n");
+        command.Parameters.AddWithValue("$n", count);
+        if (appName is not null)
+        {
+            command.Parameters.AddWithValue("$app", appName);
+        }
+
+        var latest = new List<UsageEvent>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            latest.Add(new UsageEvent
+            {
+                Timestamp = ParseTimestamp(reader.GetString(0)),
+                AppName = reader.GetString(1),
+                User = reader.GetString(2),
+                Action = reader.GetString(3),
+                DurationMs = reader.IsDBNull(4) ? null : reader.GetDouble(4),
+            });
+        }
+
+        return latest;
     }
 
     /// <inheritdoc />
@@ -317,6 +449,20 @@ public sealed class SqliteUsageStore : IUsageStore
     }
 
     private StoreSchemaMode EnsureSchema(SqliteConnection connection, bool allowUpgrade)
+    {
+        var mode = EnsureTable(connection, allowUpgrade);
+        if (_rollups.Ensure(connection))
+        {
+            // New rollups over an existing table: fill them once from its rows.
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            _rollups.Rebuild(connection, mode == StoreSchemaMode.Extended);
+            _logger.LogInformation("Created the rollups of {Table} in {Elapsed:0} ms.", TableName, watch.Elapsed.TotalMilliseconds);
+        }
+
+        return mode;
+    }
+
+    private StoreSchemaMode EnsureTable(SqliteConnection connection, bool allowUpgrade)
     {
         var columns = Columns(connection);
         if (columns.Count == 0)

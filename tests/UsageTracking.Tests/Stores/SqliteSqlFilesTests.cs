@@ -25,6 +25,23 @@ public sealed class SqliteSqlFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task RollupsFile_DefinesTheSameTablesAsTheStore()
+    {
+        var fromFile = _folder.File("rollups-file.db");
+        Tracking.Execute(fromFile, File.ReadAllText(Repository.Path("sql", "sqlite", "001_create_central_app_usage.sql")));
+        Tracking.Execute(fromFile, File.ReadAllText(Repository.Path("sql", "sqlite", "003_rollups.sql")));
+        await using (var store = new SqliteUsageStore(_folder.File("rollups-store.db")))
+        {
+            await store.EnsureSchemaAsync(true, default);
+        }
+
+        foreach (var table in new[] { "hourly", "user_daily", "session_daily", "duration_hourly" })
+        {
+            Assert.Equal(Describe(_folder.File("rollups-store.db"), $"central_app_usage_{table}"), Describe(fromFile, $"central_app_usage_{table}"));
+        }
+    }
+
+    [Fact]
     public async Task SeedTablePlusUpgradeFile_IsWhatTheStoreUpgradesTo()
     {
         var upgraded = _folder.File("upgraded.db");
@@ -85,18 +102,19 @@ public sealed class SqliteSqlFilesTests : IDisposable
         return rows;
     }
 
-    private static string Describe(string database)
+    private static string Describe(string database, string table = "central_app_usage")
     {
         using var connection = new SqliteConnection($"Data Source={database}");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT 'column ' || name || ' ' || type || CASE WHEN "notnull" THEN ' not null' ELSE '' END FROM pragma_table_info('central_app_usage')
+            SELECT 'column ' || name || ' ' || type || CASE WHEN "notnull" THEN ' not null' ELSE '' END FROM pragma_table_info($table)
             UNION ALL
             SELECT 'index ' || il.name || ' unique=' || il."unique" || ' (' || (SELECT group_concat(ii.name, ',') FROM pragma_index_info(il.name) ii) || ')'
-            FROM pragma_index_list('central_app_usage') il
+            FROM pragma_index_list($table) il
             ORDER BY 1
             """;
+        command.Parameters.AddWithValue("$table", table);
         using var reader = command.ExecuteReader();
         var lines = new List<string>();
         while (reader.Read())

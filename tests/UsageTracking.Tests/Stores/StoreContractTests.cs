@@ -6,7 +6,7 @@ namespace UsageTracking.Tests.Stores;
 /// The behaviour every store must have, written once. Each store's test class inherits it and says how to
 /// create the store and the seed's 4-column table; a store that cannot run here skips with a visible reason.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     protected static readonly DateTimeOffset Day1 = new(2026, 3, 2, 9, 30, 0, TimeSpan.Zero);
     protected static readonly DateTimeOffset Midnight = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);

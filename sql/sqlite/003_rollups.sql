@@ -1,0 +1,21 @@
+-- Rollups the SQLite store keeps beside the usage table (UsageTracking.Sqlite, SqliteRollups), in the same
+-- transaction as each batch, counting only rows actually inserted. Dashboards, the HTML report and alerts read
+-- these instead of the raw rows. Hours are UTC text 'YYYY-MM-DD HH:00', days 'YYYY-MM-DD'.
+-- If rows are written or deleted by other tools, `SqliteUsageStore.RebuildRollupsAsync` recounts them.
+CREATE TABLE IF NOT EXISTS "central_app_usage_hourly" (
+    hour TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, model TEXT NOT NULL,
+    events INTEGER NOT NULL, duration_count INTEGER NOT NULL, duration_sum REAL NOT NULL,
+    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL,
+    PRIMARY KEY (hour, app_name, action, model)) WITHOUT ROWID;
+-- Distinct users per day, with their events and errors (action LIKE '%_error%').
+CREATE TABLE IF NOT EXISTS "central_app_usage_user_daily" (
+    day TEXT NOT NULL, app_name TEXT NOT NULL, "user" TEXT NOT NULL, events INTEGER NOT NULL, errors INTEGER NOT NULL,
+    PRIMARY KEY (day, app_name, "user")) WITHOUT ROWID;
+-- Sessions that reached a step of the SQL editing funnel (generate_question, sql_query, edit_sql, execute_sql, download_results).
+CREATE TABLE IF NOT EXISTS "central_app_usage_session_daily" (
+    day TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, session_id TEXT NOT NULL,
+    PRIMARY KEY (day, app_name, action, session_id)) WITHOUT ROWID;
+-- Durations in logarithmic buckets 10 % wide: bucket 0 < 1 ms, bucket b >= 1 holds [1.1^(b-1), 1.1^b) ms.
+CREATE TABLE IF NOT EXISTS "central_app_usage_duration_hourly" (
+    hour TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, events INTEGER NOT NULL,
+    PRIMARY KEY (hour, app_name, bucket)) WITHOUT ROWID;

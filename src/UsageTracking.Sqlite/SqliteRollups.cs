@@ -1,0 +1,327 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using UsageTracking.Analytics;
+
+namespace UsageTracking.Sqlite;
+
+/// <summary>
+/// Four small tables beside the usage table that keep it pre-aggregated, so the dashboard reads thousands of rows
+/// instead of millions: <c>_hourly</c> (events, durations, tokens, cost by hour, app, action, model), <c>_user_daily</c>
+/// (events and errors by day, app, user), <c>_session_daily</c> (sessions reaching each funnel step by day) and
+/// <c>_duration_hourly</c> (duration histogram by hour, app, bucket). The store adds each batch's sums in the same
+/// transaction as its rows, counting only rows actually inserted; retention and erasure rebuild the days they touch.
+/// Rows written by other tools are picked up by <see cref="SqliteUsageStore.RebuildRollupsAsync"/>.
+/// </summary>
+internal sealed class SqliteRollups(string table)
+{
+    internal const string HourFormat = "yyyy-MM-dd HH:00";
+    internal const string DayFormat = "yyyy-MM-dd";
+    private const int RebuildChunk = 50_000;
+
+    private readonly string _raw = SqliteUsageStore.Quote(table);
+
+    public string Hourly { get; } = SqliteUsageStore.Quote(table + "_hourly");
+
+    public string Users { get; } = SqliteUsageStore.Quote(table + "_user_daily");
+
+    public string Sessions { get; } = SqliteUsageStore.Quote(table + "_session_daily");
+
+    public string Durations { get; } = SqliteUsageStore.Quote(table + "_duration_hourly");
+
+    public string CreateSql => $"""
+        CREATE TABLE IF NOT EXISTS {Hourly} (
+            hour TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, model TEXT NOT NULL,
+            events INTEGER NOT NULL, duration_count INTEGER NOT NULL, duration_sum REAL NOT NULL,
+            input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL,
+            PRIMARY KEY (hour, app_name, action, model)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {Users} (
+            day TEXT NOT NULL, app_name TEXT NOT NULL, "user" TEXT NOT NULL, events INTEGER NOT NULL, errors INTEGER NOT NULL,
+            PRIMARY KEY (day, app_name, "user")) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {Sessions} (
+            day TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, session_id TEXT NOT NULL,
+            PRIMARY KEY (day, app_name, action, session_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {Durations} (
+            hour TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, events INTEGER NOT NULL,
+            PRIMARY KEY (hour, app_name, bucket)) WITHOUT ROWID;
+        """;
+
+    public bool Exist(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
+        command.Parameters.AddWithValue("$name", table + "_hourly");
+        return (long)command.ExecuteScalar()! == 1;
+    }
+
+    /// <summary>Creates the tables when missing; returns true when they were created (and so must be filled from the rows).</summary>
+    public bool Ensure(SqliteConnection connection)
+    {
+        if (Exist(connection))
+        {
+            return false;
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = CreateSql;
+        command.ExecuteNonQuery();
+        return true;
+    }
+
+    /// <summary>Adds the sums of <paramref name="events"/> (rows just inserted) inside the caller's transaction.</summary>
+    public void Add(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<(string App, UsageEvent Event)> events)
+    {
+        foreach (var group in events.GroupBy(e => e.App, StringComparer.Ordinal))
+        {
+            var builder = new AggregateBuilder();
+            foreach (var (_, e) in group)
+            {
+                builder.Add(e);
+            }
+
+            Add(connection, transaction, group.Key, builder);
+        }
+    }
+
+    private void Add(SqliteConnection connection, SqliteTransaction transaction, string app, AggregateBuilder builder)
+    {
+        var sums = builder.Build();
+        using (var command = Prepare(connection, transaction, $"""
+            INSERT INTO {Hourly} VALUES ($hour, $app, $action, $model, $events, $dcount, $dsum, $in, $out, $cost)
+            ON CONFLICT DO UPDATE SET events = events + excluded.events, duration_count = duration_count + excluded.duration_count,
+                duration_sum = duration_sum + excluded.duration_sum, input_tokens = input_tokens + excluded.input_tokens,
+                output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd
+            """, app, "$hour", "$action", "$model", "$events", "$dcount", "$dsum", "$in", "$out", "$cost"))
+        {
+            foreach (var h in sums.Hourly)
+            {
+                Run(command, Hour(h.Hour), h.Action, h.Model, h.Events, h.DurationCount, h.DurationSum, h.InputTokens, h.OutputTokens, (double)h.CostUsd);
+            }
+        }
+
+        using (var command = Prepare(connection, transaction, $"""
+            INSERT INTO {Users} VALUES ($day, $app, $user, $events, $errors)
+            ON CONFLICT DO UPDATE SET events = events + excluded.events, errors = errors + excluded.errors
+            """, app, "$day", "$user", "$events", "$errors"))
+        {
+            foreach (var u in sums.Users)
+            {
+                Run(command, Day(u.Day), u.User, u.Events, u.Errors);
+            }
+        }
+
+        using (var command = Prepare(connection, transaction, $"INSERT INTO {Sessions} VALUES ($day, $app, $action, $session) ON CONFLICT DO NOTHING",
+            app, "$day", "$action", "$session"))
+        {
+            foreach (var (day, action, session) in builder.SessionSteps)
+            {
+                Run(command, Day(day), action, session);
+            }
+        }
+
+        using (var command = Prepare(connection, transaction, $"""
+            INSERT INTO {Durations} VALUES ($hour, $app, $bucket, $events)
+            ON CONFLICT DO UPDATE SET events = events + excluded.events
+            """, app, "$hour", "$bucket", "$events"))
+        {
+            foreach (var d in sums.Durations)
+            {
+                Run(command, Hour(d.Hour), d.Bucket, d.Events);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Recomputes the rollups of whole UTC days from <paramref name="from"/> up to <paramref name="until"/> (all time when null)
+    /// from the usage table's rows, in one transaction.
+    /// </summary>
+    public void Rebuild(SqliteConnection connection, bool extended, DateOnly? from = null, DateOnly? until = null)
+    {
+        using var transaction = connection.BeginTransaction();
+        var dayFilter = from is null ? "" : " WHERE day >= $from AND day < $until";
+        var hourFilter = from is null ? "" : " WHERE hour >= $from AND hour < $until";
+        foreach (var (rollup, filter) in new[] { (Hourly, hourFilter), (Users, dayFilter), (Sessions, dayFilter), (Durations, hourFilter) })
+        {
+            using var delete = connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = $"DELETE FROM {rollup}{filter}";
+            Bind(delete, from, until);
+            delete.ExecuteNonQuery();
+        }
+
+        using var select = connection.CreateCommand();
+        select.Transaction = transaction;
+        var columns = extended
+            ? "\"timestamp\", app_name, \"user\", action, session_id, duration_ms, model, input_tokens, output_tokens, cost_usd"
+            : "\"timestamp\", app_name, \"user\", action";
+        select.CommandText = $"SELECT {columns} FROM {_raw}" + (from is null ? "" : " WHERE \"timestamp\" >= $from AND \"timestamp\" < $until");
+        Bind(select, from, until);
+        var pending = new List<(string, UsageEvent)>(RebuildChunk);
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                pending.Add((reader.GetString(1), new UsageEvent
+                {
+                    Timestamp = SqliteUsageStore.ParseTimestamp(reader.GetString(0)),
+                    User = reader.GetString(2),
+                    Action = reader.GetString(3),
+                    SessionId = extended && !reader.IsDBNull(4) ? reader.GetString(4) : null,
+                    DurationMs = extended && !reader.IsDBNull(5) ? reader.GetDouble(5) : null,
+                    Model = extended && !reader.IsDBNull(6) ? reader.GetString(6) : null,
+                    InputTokens = extended && !reader.IsDBNull(7) ? reader.GetInt64(7) : null,
+                    OutputTokens = extended && !reader.IsDBNull(8) ? reader.GetInt64(8) : null,
+                    CostUsd = extended && !reader.IsDBNull(9) ? (decimal)reader.GetDouble(9) : null,
+                }));
+                if (pending.Count == RebuildChunk)
+                {
+                    Add(connection, transaction, pending);
+                    pending.Clear();
+                }
+            }
+        }
+
+        Add(connection, transaction, pending);
+        transaction.Commit();
+    }
+
+    /// <summary>The distinct days on which any of the users (a JSON array) has events.</summary>
+    public List<DateOnly> DaysOf(SqliteConnection connection, string usersJson)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT DISTINCT day FROM {Users} WHERE \"user\" IN (SELECT value FROM json_each($users))";
+        command.Parameters.AddWithValue("$users", usersJson);
+        using var reader = command.ExecuteReader();
+        var days = new List<DateOnly>();
+        while (reader.Read())
+        {
+            days.Add(DateOnly.ParseExact(reader.GetString(0), DayFormat, CultureInfo.InvariantCulture));
+        }
+
+        return days;
+    }
+
+    /// <summary>Drops rollups of days before <paramref name="day"/> (retention deleted their rows).</summary>
+    public void DropBefore(SqliteConnection connection, DateOnly day)
+    {
+        using var transaction = connection.BeginTransaction();
+        foreach (var (rollup, column) in new[] { (Hourly, "hour"), (Users, "day"), (Sessions, "day"), (Durations, "hour") })
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"DELETE FROM {rollup} WHERE {column} < $day";
+            command.Parameters.AddWithValue("$day", Day(day));
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    public async Task<UsageAggregates> ReadAsync(SqliteConnection connection, UsageQuery query, CancellationToken cancellationToken)
+    {
+        var since = query.Since.UtcDateTime;
+        var fromHour = Hour(new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero));
+        var untilText = query.Until.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+        var fromDay = Day(DateOnly.FromDateTime(since));
+        var lastDay = Day(DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime));
+        var app = query.AppName is null ? "" : " AND app_name = $app";
+
+        var hourly = new List<HourlyActivity>();
+        await foreach (var r in ReadRows(connection, $"""
+            SELECT hour, action, model, SUM(events), SUM(duration_count), SUM(duration_sum), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd)
+            FROM {Hourly} WHERE hour >= $from AND hour < $until{app} GROUP BY hour, action, model
+            """, fromHour, untilText, query.AppName, cancellationToken).ConfigureAwait(false))
+        {
+            hourly.Add(new HourlyActivity(ParseHour(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetDouble(5),
+                r.GetInt64(6), r.GetInt64(7), (decimal)r.GetDouble(8)));
+        }
+
+        var users = new List<DailyUserActivity>();
+        await foreach (var r in ReadRows(connection, $"""
+            SELECT day, "user", SUM(events), SUM(errors) FROM {Users} WHERE day >= $from AND day <= $until{app} GROUP BY day, "user"
+            """, fromDay, lastDay, query.AppName, cancellationToken).ConfigureAwait(false))
+        {
+            users.Add(new DailyUserActivity(ParseDay(r.GetString(0)), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+        }
+
+        var sessions = new List<DailySessionStep>();
+        await foreach (var r in ReadRows(connection, $"""
+            SELECT day, action, COUNT(DISTINCT session_id) FROM {Sessions} WHERE day >= $from AND day <= $until{app} GROUP BY day, action
+            """, fromDay, lastDay, query.AppName, cancellationToken).ConfigureAwait(false))
+        {
+            sessions.Add(new DailySessionStep(ParseDay(r.GetString(0)), r.GetString(1), r.GetInt64(2)));
+        }
+
+        var durations = new List<HourlyDurationBucket>();
+        await foreach (var r in ReadRows(connection, $"""
+            SELECT hour, bucket, SUM(events) FROM {Durations} WHERE hour >= $from AND hour < $until{app} GROUP BY hour, bucket
+            """, fromHour, untilText, query.AppName, cancellationToken).ConfigureAwait(false))
+        {
+            durations.Add(new HourlyDurationBucket(ParseHour(r.GetString(0)), (int)r.GetInt64(1), r.GetInt64(2)));
+        }
+
+        return new UsageAggregates(hourly, users, sessions, durations);
+    }
+
+    private static async IAsyncEnumerable<SqliteDataReader> ReadRows(SqliteConnection connection, string sql, string from, string until, string? app,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$until", until);
+        if (app is not null)
+        {
+            command.Parameters.AddWithValue("$app", app);
+        }
+
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return reader;
+        }
+    }
+
+    internal static string Hour(DateTimeOffset hour) => hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
+
+    internal static string Day(DateOnly day) => day.ToString(DayFormat, CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseHour(string text) =>
+        new(DateTime.ParseExact(text, HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal), TimeSpan.Zero);
+
+    private static DateOnly ParseDay(string text) => DateOnly.ParseExact(text, DayFormat, CultureInfo.InvariantCulture);
+
+    private static void Bind(SqliteCommand command, DateOnly? from, DateOnly? until)
+    {
+        if (from is { } f)
+        {
+            command.Parameters.AddWithValue("$from", Day(f));
+            command.Parameters.AddWithValue("$until", Day(until ?? f.AddDays(1)));
+        }
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, string app, params string[] names)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$app", app);
+        foreach (var name in names)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    // Binds the values to the parameters after $app, in order, and runs the statement.
+    private static void Run(SqliteCommand command, params object[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i + 1].Value = values[i];
+        }
+
+        command.ExecuteNonQuery();
+    }
+}

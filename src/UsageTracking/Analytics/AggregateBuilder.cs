@@ -1,0 +1,80 @@
+namespace UsageTracking.Analytics;
+
+/// <summary>
+/// Folds events into <see cref="UsageAggregates"/>. Used for stores without rollups (reading events back) and by stores
+/// that keep rollups, to sum each written batch before adding it to their tables.
+/// </summary>
+public sealed class AggregateBuilder
+{
+    private readonly Dictionary<(DateTimeOffset Hour, string Action, string Model), Hourly> _hourly = [];
+    private readonly Dictionary<(DateOnly Day, string User), (long Events, long Errors)> _users = [];
+    private readonly HashSet<(DateOnly Day, string Action, string Session)> _sessions = [];
+    private readonly Dictionary<(DateTimeOffset Hour, int Bucket), long> _durations = [];
+
+    /// <summary>Events added so far.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Adds one event.</summary>
+    public void Add(UsageEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var utc = e.Timestamp.UtcDateTime;
+        var hour = new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+        var day = DateOnly.FromDateTime(utc);
+        var action = e.Action ?? "";
+        var key = (hour, action, e.Model ?? "");
+        if (!_hourly.TryGetValue(key, out var h))
+        {
+            _hourly[key] = h = new Hourly();
+        }
+
+        h.Events++;
+        if (e.DurationMs is { } ms && double.IsFinite(ms))
+        {
+            h.DurationCount++;
+            h.DurationSum += ms;
+            var bucket = (hour, DurationBuckets.Of(ms));
+            _durations[bucket] = _durations.GetValueOrDefault(bucket) + 1;
+        }
+
+        // Sums saturate rather than overflow: one absurd value must not stop a batch from being written.
+        h.InputTokens = Add(h.InputTokens, e.InputTokens);
+        h.OutputTokens = Add(h.OutputTokens, e.OutputTokens);
+        h.CostUsd = e.CostUsd is { } cost && cost > 0 ? (decimal.MaxValue - h.CostUsd < cost ? decimal.MaxValue : h.CostUsd + cost) : h.CostUsd;
+
+        var user = (day, e.User ?? "");
+        var (events, errors) = _users.GetValueOrDefault(user);
+        _users[user] = (events + 1, errors + (UsageActions.IsError(action) ? 1 : 0));
+
+        if (e.SessionId is { Length: > 0 } session && UsageActions.IsFunnelStep(action))
+        {
+            _sessions.Add((day, action, session));
+        }
+
+        Count++;
+    }
+
+    private static long Add(long sum, long? value) =>
+        value is { } v && v > 0 ? (long.MaxValue - sum < v ? long.MaxValue : sum + v) : sum;
+
+    /// <summary>Distinct (day, action, session) triples seen, for stores that keep them as rows.</summary>
+    public IReadOnlyCollection<(DateOnly Day, string Action, string Session)> SessionSteps => _sessions;
+
+    /// <summary>The aggregates of everything added.</summary>
+    public UsageAggregates Build() => new(
+        _hourly.Select(p => new HourlyActivity(p.Key.Hour, p.Key.Action, p.Key.Model, p.Value.Events, p.Value.DurationCount, p.Value.DurationSum,
+            p.Value.InputTokens, p.Value.OutputTokens, p.Value.CostUsd)).ToList(),
+        _users.Select(p => new DailyUserActivity(p.Key.Day, p.Key.User, p.Value.Events, p.Value.Errors)).ToList(),
+        _sessions.GroupBy(s => (s.Day, s.Action)).Select(g => new DailySessionStep(g.Key.Day, g.Key.Action, g.Count())).ToList(),
+        _durations.Select(p => new HourlyDurationBucket(p.Key.Hour, p.Key.Bucket, p.Value)).ToList());
+
+    private sealed class Hourly
+    {
+        public long Events;
+        public long DurationCount;
+        public double DurationSum;
+        public long InputTokens;
+        public long OutputTokens;
+        public decimal CostUsd;
+    }
+}

@@ -1,0 +1,124 @@
+using UsageTracking.Analytics;
+using UsageTracking.Sqlite;
+using UsageTracking.Tests.Support;
+
+namespace UsageTracking.Tests.Stores;
+
+/// <summary>The SQLite store's rollups always say what its rows say: after repeats, retention, erasure, and on an old table.</summary>
+public sealed class SqliteRollupTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly UsageQuery Everything = new(Start.AddYears(-1), Start.AddYears(1));
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static List<UsageEvent> Events(int count, int seed)
+    {
+        var random = new Random(seed);
+        string[] actions = [Actions.GenerateQuestion, Actions.SqlQuery, Actions.EditSql, Actions.ExecuteSql, Actions.DownloadResults, Actions.SqlError, Actions.TokenUsage];
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var action = actions[random.Next(actions.Length)];
+            return new UsageEvent
+            {
+                EventId = Guid.NewGuid().ToString("N"),
+                Timestamp = Start.AddMinutes(random.Next(0, 60 * 24 * 10)),
+                AppName = random.Next(3) == 0 ? "other" : "app",
+                User = $"user{random.Next(12)}@example.com",
+                Action = action,
+                SessionId = $"s{random.Next(40)}",
+                DurationMs = random.Next(4) == 0 ? null : random.NextDouble() * 3000,
+                Model = action == Actions.TokenUsage ? "gpt-4o" : null,
+                InputTokens = action == Actions.TokenUsage ? random.Next(10, 5000) : null,
+                OutputTokens = action == Actions.TokenUsage ? random.Next(10, 900) : null,
+                CostUsd = action == Actions.TokenUsage ? random.Next(1, 1000) / 10_000m : null,
+            };
+        }).ToList();
+    }
+
+    // What the rows say, folded in memory, against what the rollups say, per app and for all apps.
+    private static async Task AssertRollupsMatchRows(SqliteUsageStore store)
+    {
+        foreach (var app in new[] { null, "app", "other" })
+        {
+            var query = Everything with { AppName = app };
+            var fromRows = new AggregateBuilder();
+            await foreach (var e in store.ReadEventsAsync(query, default))
+            {
+                fromRows.Add(e);
+            }
+
+            var expected = fromRows.Build();
+            var actual = await store.GetAggregatesAsync(query, default);
+            var (e1, a1) = (Canonical(expected.Hourly).ToList(), Canonical(actual.Hourly).ToList());
+            Assert.True(e1.SequenceEqual(a1), string.Join("\n", e1.Except(a1).Take(3)) + "\n---\n" + string.Join("\n", a1.Except(e1).Take(3)));
+            Assert.Equal(expected.Users.OrderBy(u => (u.Day, u.User)), actual.Users.OrderBy(u => (u.Day, u.User)));
+            Assert.Equal(expected.Sessions.OrderBy(s => (s.Day, s.Action)), actual.Sessions.OrderBy(s => (s.Day, s.Action)));
+            Assert.Equal(expected.Durations.OrderBy(d => (d.Hour, d.Bucket)), actual.Durations.OrderBy(d => (d.Hour, d.Bucket)));
+        }
+    }
+
+    // Sums of doubles differ in the last bits with the order of addition; compare them rounded.
+    private static IEnumerable<string> Canonical(IEnumerable<HourlyActivity> rows) =>
+        rows.GroupBy(h => (h.Hour, h.Action, h.Model))
+            .Select(g => $"{g.Key} {g.Sum(h => h.Events)} {g.Sum(h => h.DurationCount)} {Math.Round(g.Sum(h => h.DurationSum), 6)} {g.Sum(h => h.InputTokens)} {g.Sum(h => h.OutputTokens)} {Math.Round(g.Sum(h => h.CostUsd), 6):0.######}")
+            .Order(StringComparer.Ordinal);
+
+    [Fact]
+    public async Task Rollups_CountEachEventOnce_EvenWhenBatchesAreRepeated()
+    {
+        await using var store = new SqliteUsageStore(_folder.Database);
+        var events = Events(3_000, 1);
+        await store.WriteBatchAsync(events[..2_000], default);
+        await store.WriteBatchAsync(events[1_000..], default);
+        await store.WriteBatchAsync(events[..500], default);
+        await AssertRollupsMatchRows(store);
+        Assert.Equal(3_000, (await store.GetAggregatesAsync(Everything, default)).Hourly.Sum(h => h.Events));
+    }
+
+    [Fact]
+    public async Task Retention_DropsAndRecountsTheDaysItTouches()
+    {
+        await using var store = new SqliteUsageStore(_folder.Database);
+        await store.WriteBatchAsync(Events(3_000, 2), default);
+        Assert.True(await store.DeleteOlderThanAsync(Start.AddDays(4).AddHours(13), default) > 0);
+        await AssertRollupsMatchRows(store);
+    }
+
+    [Fact]
+    public async Task Erasure_LeavesNoTraceOfTheUsersInTheRollups()
+    {
+        await using var store = new SqliteUsageStore(_folder.Database);
+        await store.WriteBatchAsync(Events(3_000, 3), default);
+        Assert.True(await store.DeleteUsersAsync(["user3@example.com", "user7@example.com"], default) > 0);
+        await AssertRollupsMatchRows(store);
+        Assert.DoesNotContain((await store.GetAggregatesAsync(Everything, default)).Users, u => u.User is "user3@example.com" or "user7@example.com");
+    }
+
+    [Fact]
+    public async Task TableWithoutRollups_GetsThemFilledFromItsRows()
+    {
+        var events = Events(2_000, 4);
+        await using (var store = new SqliteUsageStore(_folder.Database))
+        {
+            await store.WriteBatchAsync(events, default);
+        }
+
+        // As a table written before rollups existed: drop them; the next store to open the table rebuilds them.
+        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_hourly; DROP TABLE central_app_usage_user_daily; DROP TABLE central_app_usage_session_daily; DROP TABLE central_app_usage_duration_hourly;");
+        await using var reopened = new SqliteUsageStore(_folder.Database);
+        await reopened.EnsureSchemaAsync(true, default);
+        await AssertRollupsMatchRows(reopened);
+    }
+
+    [Fact]
+    public async Task RowsFromOtherTools_AreCountedAfterARebuild()
+    {
+        await using var store = new SqliteUsageStore(_folder.Database);
+        await store.WriteBatchAsync(Events(500, 5), default);
+        Tracking.Execute(_folder.Database, "INSERT INTO central_app_usage (\"timestamp\", app_name, \"user\", action) VALUES ('2026-03-02 10:00:00.000', 'app', 'sql@cli', 'execute_sql')");
+        await store.RebuildRollupsAsync();
+        await AssertRollupsMatchRows(store);
+    }
+}

@@ -1,0 +1,99 @@
+using UsageTracking.Analytics;
+using UsageTracking.Tests.Support;
+
+namespace UsageTracking.Tests.Stores;
+
+/// <summary>The dashboard's query layer on each store, against answers worked out by hand.</summary>
+public abstract partial class StoreContractTests
+{
+    // Monday 2 March 2026 and Tuesday 3 March 2026, UTC; "now" is Tuesday 21:30.
+    private static readonly DateTimeOffset Monday = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = Monday.AddDays(1).AddHours(21).AddMinutes(30);
+
+    private async Task<IUsageStore> FixedDashboardDataAsync()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        UsageEvent E(string user, string action, DateTimeOffset at, string? session = null, double? ms = null, bool error = false, string app = "contract") =>
+            Event(user, action, at, app, b => { b.SessionId = session; b.DurationMs = ms; b.IsError = error; });
+        await store.WriteBatchAsync(
+        [
+            E("ann@example.com", Actions.GenerateQuestion, Monday.AddHours(9).AddMinutes(30), "s1", 100),
+            E("ann@example.com", Actions.SqlQuery, Monday.AddHours(9).AddMinutes(31), "s1", 200),
+            E("ann@example.com", Actions.EditSql, Monday.AddHours(9).AddMinutes(32), "s1", 50),
+            E("ann@example.com", Actions.ExecuteSql, Monday.AddHours(9).AddMinutes(33), "s1", 1000),
+            E("bob@example.com", Actions.GenerateQuestion, Monday.AddHours(10).AddMinutes(5), "s2", 300),
+            E("bob@example.com", Actions.SqlError, Monday.AddHours(10).AddMinutes(6), "s2", error: true),
+            E("ann@example.com", Actions.ExecuteSql, Monday.AddDays(1).AddHours(9), "s3", 400),
+            E("ann@example.com", Actions.DownloadResults, Monday.AddDays(1).AddHours(9).AddMinutes(10), "s3", 20),
+            E("cid@example.com", Actions.DatabaseError, Monday.AddDays(1).AddHours(21), "s4", error: true),
+            Event("cid@example.com", Actions.TokenUsage, Monday.AddDays(1).AddHours(21).AddMinutes(5), more: b =>
+            {
+                b.Model = "gpt-4o-mini";
+                b.InputTokens = 1000;
+                b.OutputTokens = 200;
+                b.CostUsd = 0.5m;
+            }),
+            E("dan@example.com", Actions.ExecuteSql, Monday.AddDays(-10)),
+            E("eve@example.com", Actions.ExecuteSql, Monday.AddDays(1).AddHours(9), app: "other-app"),
+        ], default);
+        return store;
+    }
+
+    [Fact]
+    public async Task Dashboard_OnFixedData_MatchesHandComputedAnswers()
+    {
+        var store = await FixedDashboardDataAsync();
+        var dashboard = await new UsageAnalytics(store, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "contract"));
+        var k = dashboard.Kpis;
+
+        Assert.Equal((2L, 3L, 4L), (k.ActiveUsersDay, k.ActiveUsersWeek, k.ActiveUsersMonth));
+        Assert.Equal((4L, 10L, 2L), (k.EventsToday, k.Events, k.Errors));
+        Assert.Equal(0.2, k.ErrorRate, 9);
+        // Durations 20, 50, 100, 200, 300, 400, 1000: nearest rank gives p50 = 200, p95 = p99 = 1000 (histogram: within 5 %).
+        Assert.Equal(200, k.DurationP50!.Value, 200 * 0.05);
+        Assert.Equal(1000, k.DurationP95!.Value, 1000 * 0.05);
+        Assert.Equal(1000, k.DurationP99!.Value, 1000 * 0.05);
+        Assert.Equal((1000L, 200L, 0.5m), (k.InputTokens, k.OutputTokens, k.CostUsd));
+        Assert.Equal([new ModelUsage("gpt-4o-mini", 1, 1000, 200, 0.5m)], dashboard.Models);
+
+        Assert.Equal([(Monday, 2L), (Monday.AddDays(1), 2L)], dashboard.DailyActiveUsers.Select(p => (p.At, p.Value)));
+        Assert.Equal("hour", dashboard.TimeUnit);
+        Assert.Equal([(Monday.AddHours(9), 4L), (Monday.AddHours(10), 2L), (Monday.AddDays(1).AddHours(9), 2L), (Monday.AddDays(1).AddHours(21), 2L)],
+            dashboard.EventsOverTime.Select(p => (p.At, p.Value)));
+        Assert.Equal(
+            [("execute_sql", 2L), ("generate_question", 2L), ("database_error", 1L), ("download_results", 1L), ("edit_sql", 1L), ("sql_error", 1L), ("sql_query", 1L), ("token_usage", 1L)],
+            dashboard.PopularActions.Select(a => (a.Name, a.Count)));
+        Assert.Equal([new ErrorPoint(Monday.AddHours(10), "sql_error", 1), new ErrorPoint(Monday.AddDays(1).AddHours(21), "database_error", 1)], dashboard.ErrorsOverTime);
+        Assert.Equal(4, dashboard.Heatmap[0][9]);
+        Assert.Equal(2, dashboard.Heatmap[0][10]);
+        Assert.Equal(2, dashboard.Heatmap[1][9]);
+        Assert.Equal(2, dashboard.Heatmap[1][21]);
+        Assert.Equal(10, dashboard.Heatmap.Sum(day => day.Sum()));
+        Assert.Equal([new UserActivity("ann@example.com", 6, 0), new UserActivity("bob@example.com", 2, 1), new UserActivity("cid@example.com", 2, 1)], dashboard.TopUsers);
+        Assert.Equal([2L, 1L, 1L, 2L, 1L], dashboard.Funnel.Select(f => f.Sessions));
+        if (dashboard.Table is { } table)
+        {
+            Assert.Equal(11, table.Rows);
+            Assert.Equal(Monday.AddDays(-10), table.Oldest);
+        }
+    }
+
+    [Fact]
+    public async Task Dashboard_ForOneUser_CountsOnlyTheirEvents()
+    {
+        var store = await FixedDashboardDataAsync();
+        var dashboard = await new UsageAnalytics(store, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "contract", "bob@example.com"));
+        Assert.Equal((2L, 1L), (dashboard.Kpis.Events, dashboard.Kpis.Errors));
+        Assert.Equal([new UserActivity("bob@example.com", 2, 1)], dashboard.TopUsers);
+    }
+
+    [Fact]
+    public async Task Live_CountsTodayAndListsTheNewestFirst()
+    {
+        var store = await FixedDashboardDataAsync();
+        var live = await new UsageAnalytics(store, new FixedTime(Now)).GetLiveAsync("contract", latest: 3);
+        Assert.Equal((4L, 1L), (live.EventsToday, live.ErrorsToday));
+        Assert.Equal([Actions.TokenUsage, Actions.DatabaseError, Actions.DownloadResults], live.Latest.Select(e => e.Action));
+    }
+}
