@@ -11,10 +11,14 @@ CREATE TABLE IF NOT EXISTS "central_app_usage_hourly" (
 CREATE TABLE IF NOT EXISTS "central_app_usage_user_daily" (
     day TEXT NOT NULL, app_name TEXT NOT NULL, "user" TEXT NOT NULL, events INTEGER NOT NULL, errors INTEGER NOT NULL,
     PRIMARY KEY (day, app_name, "user")) WITHOUT ROWID;
--- Sessions that reached a step of the SQL editing funnel (generate_question, sql_query, edit_sql, execute_sql, download_results).
+-- Sessions that reached a step of the SQL editing funnel (generate_question, sql_query, edit_sql, execute_sql,
+-- download_results) per day: the set of sessions (as 64-bit FNV-1a hashes of session_id), and its counts.
 CREATE TABLE IF NOT EXISTS "central_app_usage_session_daily" (
-    day TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, session_id TEXT NOT NULL,
-    PRIMARY KEY (day, app_name, action, session_id)) WITHOUT ROWID;
+    day TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, session_hash INTEGER NOT NULL,
+    PRIMARY KEY (day, app_name, action, session_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS "central_app_usage_funnel_daily" (
+    day TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, sessions INTEGER NOT NULL,
+    PRIMARY KEY (day, app_name, action)) WITHOUT ROWID;
 -- Durations in logarithmic buckets 10 % wide: bucket 0 < 1 ms, bucket b >= 1 holds [1.1^(b-1), 1.1^b) ms.
 CREATE TABLE IF NOT EXISTS "central_app_usage_duration_hourly" (
     hour TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, events INTEGER NOT NULL,

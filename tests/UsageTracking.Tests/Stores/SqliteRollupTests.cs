@@ -20,14 +20,15 @@ public sealed class SqliteRollupTests : IDisposable
         return Enumerable.Range(0, count).Select(i =>
         {
             var action = actions[random.Next(actions.Length)];
+            var app = random.Next(3) == 0 ? "other" : "app";
             return new UsageEvent
             {
                 EventId = Guid.NewGuid().ToString("N"),
                 Timestamp = Start.AddMinutes(random.Next(0, 60 * 24 * 10)),
-                AppName = random.Next(3) == 0 ? "other" : "app",
+                AppName = app,
                 User = $"user{random.Next(12)}@example.com",
                 Action = action,
-                SessionId = $"s{random.Next(40)}",
+                SessionId = $"{app}-s{random.Next(40)}",
                 DurationMs = random.Next(4) == 0 ? null : random.NextDouble() * 3000,
                 Model = action == Actions.TokenUsage ? "gpt-4o" : null,
                 InputTokens = action == Actions.TokenUsage ? random.Next(10, 5000) : null,
@@ -106,7 +107,7 @@ public sealed class SqliteRollupTests : IDisposable
         }
 
         // As a table written before rollups existed: drop them; the next store to open the table rebuilds them.
-        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_hourly; DROP TABLE central_app_usage_user_daily; DROP TABLE central_app_usage_session_daily; DROP TABLE central_app_usage_duration_hourly;");
+        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_hourly; DROP TABLE central_app_usage_user_daily; DROP TABLE central_app_usage_session_daily; DROP TABLE central_app_usage_funnel_daily; DROP TABLE central_app_usage_duration_hourly;");
         await using var reopened = new SqliteUsageStore(_folder.Database);
         await reopened.EnsureSchemaAsync(true, default);
         await AssertRollupsMatchRows(reopened);
