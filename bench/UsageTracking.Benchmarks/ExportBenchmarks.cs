@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using UsageTracking.QueryApp.Data;
-using UsageTracking.QueryApp.Presentation;
+using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.Benchmarks;
 
@@ -38,7 +37,7 @@ public class ExportBenchmarks
 }
 
 /// <summary>Deterministic rows shaped like the demo data: 10 columns of text, numbers, dates and a boolean.</summary>
-internal sealed class SyntheticRows(int count) : IQueryReader
+internal sealed class SyntheticRows(int count) : ITableReader
 {
     private static readonly string[] Phases = ["Phase 1", "Phase 2", "Phase 3", "Phase 4"];
     private int _index = -1;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using UsageTracking.QueryApp.Presentation;
+using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.Benchmarks;
 

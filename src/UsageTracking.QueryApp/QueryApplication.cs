@@ -71,7 +71,9 @@ public static class QueryApplication
         app.UseStatusCodePages();
         app.UseStaticFiles(new StaticFileOptions
         {
-            FileProvider = new EmbeddedFileProvider(typeof(QueryApplication).Assembly, "UsageTracking.QueryApp.Assets"),
+            FileProvider = new CompositeFileProvider(
+                new EmbeddedFileProvider(typeof(QueryApplication).Assembly, "UsageTracking.QueryApp.Assets"),
+                new EmbeddedFileProvider(typeof(UsageTracking.Reporting.UsageExport).Assembly, "UsageTracking.Reporting.Assets")),
             RequestPath = "/assets",
             OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
         });

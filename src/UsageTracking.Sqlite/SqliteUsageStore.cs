@@ -333,10 +333,11 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
         using var rows = connection.CreateCommand();
         rows.CommandText = $"SELECT COALESCE(SUM(events), 0) FROM {_rollups.Hourly}" + (appName is null ? "" : " WHERE app_name = $app");
         using var ends = connection.CreateCommand();
-        // The oldest and newest: by the app's (app_name, timestamp) index, or over all apps by rowid, which follows insertion.
+        // The oldest and newest: by the app's (app_name, timestamp) index — one MIN or MAX per query, or SQLite scans the
+        // whole range — or over all apps by rowid, which follows insertion.
         ends.CommandText = appName is null
             ? $"SELECT (SELECT \"timestamp\" FROM {_table} ORDER BY rowid LIMIT 1), (SELECT \"timestamp\" FROM {_table} ORDER BY rowid DESC LIMIT 1)"
-            : $"SELECT MIN(\"timestamp\"), MAX(\"timestamp\") FROM {_table} WHERE app_name = $app";
+            : $"SELECT (SELECT MIN(\"timestamp\") FROM {_table} WHERE app_name = $app), (SELECT MAX(\"timestamp\") FROM {_table} WHERE app_name = $app)";
         if (appName is not null)
         {
             rows.Parameters.AddWithValue("$app", appName);

@@ -45,12 +45,9 @@ internal static partial class ColumnKinds
         _ => ColumnKind.Text,
     };
 
-    public static bool IsIsoDate(string text) => text.Length is >= 7 and <= 35 && IsoDate().IsMatch(text);
+    public static bool IsIsoDate(string text) => UsageTracking.Reporting.Tables.TableValues.IsIsoDate(text);
 
     public static bool IsDateName(string name) => DateName().IsMatch(name);
-
-    [GeneratedRegex(@"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex IsoDate();
 
     [GeneratedRegex(@"(^|_)(date|day|week|month|year|time|timestamp|hour)s?($|_)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DateName();

@@ -23,17 +23,7 @@ public sealed record ResultColumn(string Name, ColumnKind Kind);
 public sealed record QueryResult(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, int RowLimit, double ElapsedMs);
 
 /// <summary>A query's rows, read forward once; used for results and for streamed downloads.</summary>
-public interface IQueryReader : IAsyncDisposable
-{
-    /// <summary>Column names in order.</summary>
-    IReadOnlyList<string> Names { get; }
-
-    /// <summary>The row just read; the array is reused by some readers, so copy what you keep.</summary>
-    object?[] Current { get; }
-
-    /// <summary>Moves to the next row.</summary>
-    ValueTask<bool> ReadAsync(CancellationToken cancellationToken);
-}
+public interface IQueryReader : UsageTracking.Reporting.Tables.ITableReader;
 
 /// <summary>A query failed in the database; <see cref="Exception.Message"/> is one sentence fit for the user.</summary>
 public sealed class QueryFailedException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.QueryApp.Presentation;
 
@@ -66,7 +67,7 @@ public static class ChartChooser
         return -1;
     }
 
-    private static string Text(object? value) => value is null ? "(none)" : ValueText.Format(value);
+    private static string Text(object? value) => value is null ? "(none)" : TableValues.Format(value);
 
     private static double Number(object? value) => value is null ? 0 : Convert.ToDouble(value, CultureInfo.InvariantCulture);
 }

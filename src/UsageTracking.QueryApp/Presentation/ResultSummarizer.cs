@@ -1,5 +1,6 @@
 using System.Globalization;
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.QueryApp.Presentation;
 
@@ -35,11 +36,11 @@ public static class ResultSummarizer
                         : $"{column.Name}: from {Format(numbers.Min())} to {Format(numbers.Max())}, average {Format(numbers.Average())}, total {Format(numbers.Sum())}.");
                     break;
                 case ColumnKind.Date:
-                    var texts = values.Select(ValueText.Format).ToList();
+                    var texts = values.Select(TableValues.Format).ToList();
                     lines.Add($"{column.Name}: from {texts.Min(StringComparer.Ordinal)} to {texts.Max(StringComparer.Ordinal)}.");
                     break;
                 default:
-                    var groups = values.GroupBy(ValueText.Format).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+                    var groups = values.GroupBy(TableValues.Format).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
                     if (groups.Count == values.Count)
                     {
                         lines.Add($"{column.Name}: {groups.Count:N0} distinct values.");

@@ -5,6 +5,7 @@ using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Generation;
 using UsageTracking.QueryApp.Presentation;
 using UsageTracking.QueryApp.Sql;
+using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.QueryApp.Services;
 

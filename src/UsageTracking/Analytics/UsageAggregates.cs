@@ -64,6 +64,35 @@ public static class DurationBuckets
 
     /// <summary>The value reported for a bucket.</summary>
     public static double Middle(int bucket) => bucket <= 0 ? 0.5 : Math.Pow(1.1, bucket - 0.5);
+
+    /// <summary>Nearest-rank p50, p95 and p99 over a histogram, each reported as its bucket's middle (null without durations).</summary>
+    public static (double? P50, double? P95, double? P99) Percentiles(IEnumerable<HourlyDurationBucket> buckets)
+    {
+        var counts = buckets.GroupBy(b => b.Bucket).Select(g => (Bucket: g.Key, Events: g.Sum(b => b.Events))).OrderBy(b => b.Bucket).ToList();
+        var total = counts.Sum(c => c.Events);
+        if (total == 0)
+        {
+            return (null, null, null);
+        }
+
+        double At(double p)
+        {
+            var rank = (long)Math.Ceiling(p * total);
+            long seen = 0;
+            foreach (var (bucket, n) in counts)
+            {
+                seen += n;
+                if (seen >= rank)
+                {
+                    return Math.Round(DurationBuckets.Middle(bucket), 1);
+                }
+            }
+
+            return Math.Round(DurationBuckets.Middle(counts[^1].Bucket), 1);
+        }
+
+        return (At(0.50), At(0.95), At(0.99));
+    }
 }
 
 /// <summary>Which actions are errors, and the SQL editing funnel's steps.</summary>

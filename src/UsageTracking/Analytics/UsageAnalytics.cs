@@ -91,7 +91,7 @@ public sealed class UsageAnalytics
         var users = all.Users.Where(u => DayInRange(u.Day)).ToList();
         var events = hourly.Sum(h => h.Events);
         var errors = hourly.Where(h => UsageActions.IsError(h.Action)).Sum(h => h.Events);
-        var (p50, p95, p99) = Percentiles(all.Durations.Where(d => InRange(d.Hour)));
+        var (p50, p95, p99) = DurationBuckets.Percentiles(all.Durations.Where(d => InRange(d.Hour)));
 
         long ActiveUsers(int days) => all.Users.Where(u => u.Day > today.AddDays(-days) && u.Day <= today).Select(u => u.User).Distinct().LongCount();
 
@@ -131,34 +131,5 @@ public sealed class UsageAnalytics
                 .Select(g => new ModelUsage(g.Key, g.Sum(h => h.Events), g.Sum(h => h.InputTokens), g.Sum(h => h.OutputTokens), g.Sum(h => h.CostUsd)))
                 .OrderByDescending(m => m.CostUsd).ThenBy(m => m.Model, StringComparer.Ordinal).ToList(),
             table);
-    }
-
-    // Nearest-rank percentiles over the histogram, each reported as its bucket's middle.
-    internal static (double? P50, double? P95, double? P99) Percentiles(IEnumerable<HourlyDurationBucket> buckets)
-    {
-        var counts = buckets.GroupBy(b => b.Bucket).Select(g => (Bucket: g.Key, Events: g.Sum(b => b.Events))).OrderBy(b => b.Bucket).ToList();
-        var total = counts.Sum(c => c.Events);
-        if (total == 0)
-        {
-            return (null, null, null);
-        }
-
-        double At(double p)
-        {
-            var rank = (long)Math.Ceiling(p * total);
-            long seen = 0;
-            foreach (var (bucket, n) in counts)
-            {
-                seen += n;
-                if (seen >= rank)
-                {
-                    return Math.Round(DurationBuckets.Middle(bucket), 1);
-                }
-            }
-
-            return Math.Round(DurationBuckets.Middle(counts[^1].Bucket), 1);
-        }
-
-        return (At(0.50), At(0.95), At(0.99));
     }
 }

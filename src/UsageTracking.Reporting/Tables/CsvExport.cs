@@ -1,14 +1,13 @@
 using System.Globalization;
 using CsvHelper;
-using UsageTracking.QueryApp.Data;
 
-namespace UsageTracking.QueryApp.Presentation;
+namespace UsageTracking.Reporting.Tables;
 
 /// <summary>Writes a query's rows as CSV (RFC 4180, invariant culture); text a spreadsheet would run as a formula is escaped.</summary>
 public static class CsvExport
 {
     /// <summary>Writes at most <paramref name="maxRows"/> rows; returns rows written.</summary>
-    public static async Task<long> WriteAsync(Stream output, IQueryReader reader, int maxRows, CancellationToken cancellationToken)
+    public static async Task<long> WriteAsync(Stream output, ITableReader reader, int maxRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         await using var csv = CsvWriter.Create(output, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
@@ -23,7 +22,7 @@ public static class CsvExport
         {
             foreach (var value in reader.Current)
             {
-                csv.WriteField(ValueText.Format(value));
+                csv.WriteField(TableValues.Format(value));
             }
 
             csv.EndRecord();

@@ -3,9 +3,8 @@ using System.IO.Compression;
 using System.Text;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Spreadsheet;
-using UsageTracking.QueryApp.Data;
 
-namespace UsageTracking.QueryApp.Presentation;
+namespace UsageTracking.Reporting.Tables;
 
 /// <summary>
 /// Writes a query's rows to an .xlsx workbook with typed cells (numbers, dates, booleans, text) under a bold, frozen
@@ -23,7 +22,7 @@ public static class XlsxExport
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>Writes at most <paramref name="maxRows"/> rows from <paramref name="reader"/> to <paramref name="output"/>; returns rows written.</summary>
-    public static async Task<long> WriteAsync(Stream output, IQueryReader reader, int maxRows, CancellationToken cancellationToken)
+    public static async Task<long> WriteAsync(Stream output, ITableReader reader, int maxRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(reader);
@@ -112,7 +111,7 @@ public static class XlsxExport
                 return DateCell(cell, dto.UtcDateTime);
             case DateOnly date:
                 return DateCell(cell, date.ToDateTime(TimeOnly.MinValue));
-            case string s when ColumnKinds.IsIsoDate(s) && DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed):
+            case string s when TableValues.IsIsoDate(s) && DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed):
                 return DateCell(cell, parsed);
             case byte[] bytes:
                 return TextCell(cell, $"({bytes.Length} bytes)", null);

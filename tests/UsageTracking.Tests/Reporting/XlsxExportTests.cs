@@ -1,15 +1,14 @@
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
-using UsageTracking.QueryApp.Data;
-using UsageTracking.QueryApp.Presentation;
+using UsageTracking.Reporting.Tables;
 
-namespace UsageTracking.Tests.QueryApp;
+namespace UsageTracking.Tests.Reporting;
 
 public sealed class XlsxExportTests
 {
     /// <summary>Rows from memory, for exporting exact values.</summary>
-    internal sealed class ListReader(string[] names, IEnumerable<object?[]> rows) : IQueryReader
+    internal sealed class ListReader(string[] names, IEnumerable<object?[]> rows) : ITableReader
     {
         private readonly IEnumerator<object?[]> _rows = rows.GetEnumerator();
 

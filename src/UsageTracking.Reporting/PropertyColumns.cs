@@ -1,10 +1,11 @@
 using System.Text.Json;
 
-namespace UsageTracking.Cli.Commands;
+namespace UsageTracking.Reporting;
 
 /// <summary>Turns a <c>properties</c> JSON object into flat columns: nested keys joined with '.', arrays kept as JSON text.</summary>
-internal static class PropertyColumns
+public static class PropertyColumns
 {
+    /// <summary>Every flattened key of the events' properties, sorted.</summary>
     public static async Task<IReadOnlyList<string>> CollectKeysAsync(IAsyncEnumerable<UsageEvent> rows, CancellationToken ct)
     {
         var keys = new SortedSet<string>(StringComparer.Ordinal);
@@ -16,6 +17,7 @@ internal static class PropertyColumns
         return [.. keys];
     }
 
+    /// <summary>The properties as flat key → text pairs; text that is not JSON comes back under <c>_raw</c>.</summary>
     public static Dictionary<string, string?> Flatten(string? json)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
