@@ -21,6 +21,7 @@ internal static class UsageCli
         root.Add(ErrorCommand.Create(output));
         root.Add(StatsCommand.Create(output));
         root.Add(ExportCommand.Create(output, error));
+        root.Add(ReportCommand.Create(output));
         root.Add(CleanupCommand.Create(output));
         root.Add(SpoolCommand.Create(output));
         root.Add(GenerateCommand.Create(output, error));

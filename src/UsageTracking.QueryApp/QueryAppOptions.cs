@@ -36,6 +36,12 @@ public sealed class QueryAppOptions
     /// <summary>How long one query may run before it is stopped. Default 30 s.</summary>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// When set, <c>/api/export</c> and <c>/api/metrics</c> require it in the <c>X-API-Key</c> header (for scripts and
+    /// schedulers). Compared in constant time; never logged. Default none.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
     /// <summary>The language model used to generate SQL; when <see cref="LlmOptions.Model"/> is unset the offline generator is used.</summary>
     public LlmOptions Llm { get; set; } = new();
 

@@ -6,6 +6,7 @@ using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Endpoints;
 using UsageTracking.QueryApp.Generation;
 using UsageTracking.QueryApp.Services;
+using UsageTracking.Reporting.Alerts;
 
 namespace UsageTracking.QueryApp;
 
@@ -33,9 +34,7 @@ public static class QueryApplication
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddUsageTracking(configuration.GetSection(UsageTrackingOptions.SectionName));
-        services.AddOptions<QueryAppOptions>().Bind(configuration.GetSection(QueryAppOptions.SectionName))
-            .Validate(o => o.Validate().Count == 0, "QueryApp settings are invalid")
-            .ValidateOnStart();
+        services.AddOptions<QueryAppOptions>().Bind(configuration.GetSection(QueryAppOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueryAppOptions>, QueryAppOptionsValidator>();
         services.AddSingleton<DataSourceCatalog>();
         services.AddSingleton(sp => new ExampleStore(Path.Combine(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, "query-examples.json")));
@@ -48,6 +47,12 @@ public static class QueryApplication
             return string.IsNullOrWhiteSpace(llm.Model) ? new OfflineSqlGenerator() : new OpenAiSqlGenerator(llm);
         });
         services.AddSingleton<QueryFlow>();
+        services.AddSingleton<DashboardService>();
+        services.AddHealthChecks().AddCheck<UsageStoreHealthCheck>("usage-store", tags: ["ready"]);
+        services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>();
+        services.AddHttpClient("alerts", client => client.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHostedService<AlertService>();
         services.AddHostedService<DemoDataInitializer>();
         services.AddRazorComponents();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
@@ -80,6 +85,7 @@ public static class QueryApplication
         app.UseMiddleware<UserSessionMiddleware>();
         app.UseAntiforgery();
         app.MapFlowEndpoints();
+        app.MapDashboardEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }
@@ -92,6 +98,12 @@ public static class QueryApplication
         return context.Request.Path.StartsWithSegments("/api")
             ? Results.Json(new { error = message }, statusCode: context.Response.StatusCode).ExecuteAsync(context)
             : Results.Text($"<!doctype html><title>Error</title><p>{message}</p><p><a href=\"/\">Back to the app</a></p>", "text/html", statusCode: context.Response.StatusCode).ExecuteAsync(context);
+    }
+
+    private sealed class AlertOptionsValidator : IValidateOptions<AlertOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AlertOptions options) =>
+            options.Validate() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
 
     private sealed class QueryAppOptionsValidator : IValidateOptions<QueryAppOptions>

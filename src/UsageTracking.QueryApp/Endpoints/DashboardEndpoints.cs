@@ -1,0 +1,150 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using UsageTracking.QueryApp.Services;
+using UsageTracking.Reporting;
+
+namespace UsageTracking.QueryApp.Endpoints;
+
+/// <summary>The dashboard's data (<c>/api/metrics</c>, live Server-Sent Events), health checks and exports.</summary>
+public static class DashboardEndpoints
+{
+    /// <summary>Maps the endpoints.</summary>
+    public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks("/api/health", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
+        app.MapHealthChecks("/api/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = WriteHealthAsync,
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
+        });
+
+        var api = app.MapGroup("/api").AddEndpointFilter(RequireAccess);
+        api.MapGet("/metrics", async (HttpContext http, DashboardService dashboard, string? range, string? app, string? user) =>
+        {
+            if (!TryRange(range, out var span))
+            {
+                return Results.Json(new { error = RangeError }, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            return Results.Json(await dashboard.GetAsync(span, app, user, http.RequestAborted), HtmlReport.Json);
+        });
+        api.MapGet("/dashboard/live", (DashboardService dashboard, string? app, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(LiveAsync(dashboard, app, cancellationToken)));
+        api.MapGet("/export", ExportAsync);
+        return app;
+    }
+
+    private const string RangeError = "range must be one of 1h, 6h, 24h, 7d, 30d, 90d, 180d.";
+
+    internal static bool TryRange(string? text, out TimeSpan range) =>
+        DashboardService.Ranges.TryGetValue(string.IsNullOrWhiteSpace(text) ? "7d" : text, out range);
+
+    // One update a second; a failed read is skipped, not the end of the stream (the page shows the last good one).
+    private static async IAsyncEnumerable<SseItem<string>> LiveAsync(DashboardService dashboard, string? app, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        do
+        {
+            string? json = null;
+            try
+            {
+                json = JsonSerializer.Serialize(await dashboard.LiveAsync(app, cancellationToken).ConfigureAwait(false), HtmlReport.Json);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                json = null;
+            }
+
+            if (json is not null)
+            {
+                yield return new SseItem<string>(json, "live") { ReconnectionInterval = TimeSpan.FromSeconds(2) };
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task ExportAsync(HttpContext context, DashboardService dashboard, string? days, string? format, string? app)
+    {
+        var parsed = UsageExport.ParseFormat(string.IsNullOrWhiteSpace(format) ? "csv" : format);
+        if (parsed is not { } exportFormat)
+        {
+            await Results.Json(new { error = "format must be csv, json or xlsx." }, statusCode: 400).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (!int.TryParse(string.IsNullOrWhiteSpace(days) ? "7" : days, out var n) || n is < 1 or > 3650)
+        {
+            await Results.Json(new { error = "days must be a whole number from 1 to 3650." }, statusCode: 400).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var query = UsageQuery.LastDays(n, DateTimeOffset.UtcNow, string.IsNullOrWhiteSpace(app) ? null : app.Trim());
+        var events = dashboard.Store.ReadEventsAsync(query, context.RequestAborted);
+        var name = $"usage-{DateTime.UtcNow:yyyyMMdd}-{n}d.{exportFormat.ToString().ToLowerInvariant()}";
+        context.Response.ContentType = UsageExport.ContentType(exportFormat);
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
+        if (exportFormat != ExportFormat.Xlsx)
+        {
+            // CSV and JSON stream straight to the client as rows are read.
+            await UsageExport.WriteAsync(context.Response.Body, events, exportFormat, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        // The zip writer is synchronous: the workbook goes through a temporary file, then to the client.
+        var temporary = Path.Combine(Path.GetTempPath(), $"usage-export-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.xlsx");
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                await UsageExport.WriteAsync(file, events, exportFormat, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            }
+
+            context.Response.ContentLength = new FileInfo(temporary).Length;
+            await using var read = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await read.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    // Exports need the API key when one is configured (scripts and schedulers use them); otherwise, like metrics and
+    // the live stream, a browser session that has entered the access key (when one is set), or a valid API key.
+    private static async ValueTask<object?> RequireAccess(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var dashboard = http.RequestServices.GetRequiredService<DashboardService>();
+        var apiKeySet = HasApiKeyConfigured(http);
+        var validKey = apiKeySet && dashboard.HasApiAccess(http.Request);
+        var allowed = http.Request.Path.StartsWithSegments("/api/export") && apiKeySet
+            ? validKey
+            : validKey || http.GetUserSession().HasAccess;
+        if (allowed)
+        {
+            return await next(context);
+        }
+
+        return Results.Json(new { error = apiKeySet ? "Send the API key in the X-API-Key header." : "Enter the access key first." },
+            statusCode: StatusCodes.Status401Unauthorized);
+    }
+
+    private static bool HasApiKeyConfigured(HttpContext http) =>
+        http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueryAppOptions>>().Value.ApiKey is { Length: > 0 };
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
+        }, HtmlReport.Json));
+    }
+}

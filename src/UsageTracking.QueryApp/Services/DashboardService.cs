@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using UsageTracking.Analytics;
+using UsageTracking.Reporting;
+
+namespace UsageTracking.QueryApp.Services;
+
+/// <summary>What the dashboard page and <c>/api/metrics</c> return: the panels, the tracker's own health, the retention setting.</summary>
+public sealed record MetricsSnapshot(Dashboard Dashboard, int RetentionDays, string Title, TrackerHealth Tracker);
+
+/// <summary>The live update pushed every second: today's counts, the newest events, and the tracker's queue and spool.</summary>
+public sealed record LiveUpdate(LiveSnapshot Live, long QueueDepth, int SpoolFiles, long SpoolBytes, DateTimeOffset? LastSuccessfulWrite, bool CircuitOpen);
+
+/// <summary>Reads the usage table for the dashboard through <see cref="UsageAnalytics"/>, on the tracker's own store.</summary>
+public sealed class DashboardService(UsageTracker tracker, IOptions<UsageTrackingOptions> trackerOptions, IOptions<QueryAppOptions> appOptions, TimeProvider time)
+{
+    /// <summary>The ranges the dashboard offers, by their short names.</summary>
+    public static IReadOnlyDictionary<string, TimeSpan> Ranges { get; } = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["1h"] = TimeSpan.FromHours(1), ["6h"] = TimeSpan.FromHours(6), ["24h"] = TimeSpan.FromHours(24), ["7d"] = TimeSpan.FromDays(7),
+        ["30d"] = TimeSpan.FromDays(30), ["90d"] = TimeSpan.FromDays(90), ["180d"] = TimeSpan.FromDays(180),
+    };
+
+    /// <summary>The analytics over the tracker's store.</summary>
+    public UsageAnalytics Analytics { get; } = new(tracker.Store, time);
+
+    /// <summary>The store the analytics read.</summary>
+    public IUsageStore Store => tracker.Store;
+
+    /// <summary>Every panel for a range name (<see cref="Ranges"/>), an optional app and user.</summary>
+    public async Task<MetricsSnapshot> GetAsync(TimeSpan range, string? app, string? user, CancellationToken cancellationToken)
+    {
+        var query = DashboardQuery.Last(range, time.GetUtcNow(), Blank(app), Blank(user));
+        var dashboard = await Analytics.GetDashboardAsync(query, cancellationToken).ConfigureAwait(false);
+        return new MetricsSnapshot(dashboard, trackerOptions.Value.RetentionDays, "Usage dashboard", tracker.GetHealth());
+    }
+
+    /// <summary>The live update.</summary>
+    public async Task<LiveUpdate> LiveAsync(string? app, CancellationToken cancellationToken)
+    {
+        var live = await Analytics.GetLiveAsync(Blank(app), 10, cancellationToken).ConfigureAwait(false);
+        var health = tracker.GetHealth();
+        return new LiveUpdate(live, health.QueueDepth, health.SpoolFiles, health.SpoolBytes, health.LastSuccessfulWrite, health.CircuitOpen);
+    }
+
+    /// <summary>The document the HTML report and the page draw.</summary>
+    public static DashboardDocument Document(MetricsSnapshot snapshot) => new(snapshot.Dashboard, snapshot.RetentionDays, snapshot.Title);
+
+    /// <summary>Whether a request may read metrics and exports: with <see cref="QueryAppOptions.ApiKey"/> set, only with that key in <c>X-API-Key</c>.</summary>
+    public bool HasApiAccess(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (appOptions.Value.ApiKey is not { Length: > 0 } key)
+        {
+            return true;
+        }
+
+        var given = request.Headers["X-API-Key"].ToString();
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    }
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}
