@@ -34,8 +34,9 @@ public static class DashboardEndpoints
 
             return Results.Json(await dashboard.GetAsync(span, app, user, http.RequestAborted), HtmlReport.Json);
         });
-        api.MapGet("/dashboard/live", (DashboardService dashboard, string? app, CancellationToken cancellationToken) =>
-            TypedResults.ServerSentEvents(LiveAsync(dashboard, app, cancellationToken)));
+        // The stream ends when the client leaves or the app stops (else shutdown would wait for every open dashboard).
+        api.MapGet("/dashboard/live", (DashboardService dashboard, IHostApplicationLifetime lifetime, string? app, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(LiveAsync(dashboard, app, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping).Token)));
         api.MapGet("/export", ExportAsync);
         return app;
     }
@@ -46,17 +47,18 @@ public static class DashboardEndpoints
         DashboardService.Ranges.TryGetValue(string.IsNullOrWhiteSpace(text) ? "7d" : text, out range);
 
     // One update a second; a failed read is skipped, not the end of the stream (the page shows the last good one).
+    // Cancellation ends the stream quietly: the response has started, so an exception would only be noise in the log.
     private static async IAsyncEnumerable<SseItem<string>> LiveAsync(DashboardService dashboard, string? app, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         do
         {
-            string? json = null;
+            string? json;
             try
             {
                 json = JsonSerializer.Serialize(await dashboard.LiveAsync(app, cancellationToken).ConfigureAwait(false), HtmlReport.Json);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception)
             {
                 json = null;
             }
@@ -66,7 +68,19 @@ public static class DashboardEndpoints
                 yield return new SseItem<string>(json, "live") { ReconnectionInterval = TimeSpan.FromSeconds(2) };
             }
         }
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        while (await NextTickAsync(timer, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static async Task ExportAsync(HttpContext context, DashboardService dashboard, string? days, string? format, string? app)

@@ -5,8 +5,9 @@
   const charts = new Map();
   const palette = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
   const number = (n) => (n ?? 0).toLocaleString("en-US");
-  const ms = (n) => (n === null || n === undefined ? "–" : n >= 1000 ? (n / 1000).toFixed(2) + " s" : Math.round(n) + " ms");
   const money = (n) => "$" + Number(n ?? 0).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+  const durations = (k) => k.durationP50 === null || k.durationP50 === undefined ? "–"
+    : [k.durationP50, k.durationP95, k.durationP99].map((v) => v >= 10000 ? Math.round(v / 1000) + "k" : v >= 1000 ? (v / 1000).toFixed(1) + "k" : String(Math.round(v))).join(" / ");
   const when = (iso, unit) => unit === "day" ? iso.slice(0, 10) : iso.slice(0, 16).replace("T", " ");
   const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -59,7 +60,7 @@
       kpi("events-today", "Events today", number(k.eventsToday), "UTC"),
       kpi("events", "Events in range", number(k.events), `${when(d.query.since, "hour")} → now`),
       kpi("error-rate", "Error rate", (k.errorRate * 100).toFixed(1) + " %", `${number(k.errors)} errors`),
-      kpi("durations", "Step duration p50 / p95 / p99", `${ms(k.durationP50)} / ${ms(k.durationP95)} / ${ms(k.durationP99)}`, "±5 %"),
+      kpi("durations", "Step duration p50 / p95 / p99", durations(k), "milliseconds, ±5 %"),
       kpi("cost", "LLM cost", money(k.costUsd), `${number(k.inputTokens)} in / ${number(k.outputTokens)} out tokens`)));
 
     const grid = el("div", { class: "ut-grid" });
@@ -70,7 +71,7 @@
       type: "bar", data: { labels: d.eventsOverTime.map((p) => when(p.at, unit)), datasets: [{ data: d.eventsOverTime.map((p) => p.value), backgroundColor: palette[0] }] } })));
     grid.append(card("actions", "Popular actions", chart("actions", {
       type: "bar", data: { labels: d.popularActions.slice(0, 15).map((a) => a.name), datasets: [{ data: d.popularActions.slice(0, 15).map((a) => a.count), backgroundColor: palette[5] }] },
-      options: { indexAxis: "y" } })));
+      options: { indexAxis: "y", scales: { y: { ticks: { autoSkip: false } } } } })));
     const types = [...new Set(d.errorsOverTime.map((e) => e.type))];
     const buckets = [...new Set(d.errorsOverTime.map((e) => e.at))].sort();
     grid.append(card("errors", "Errors by type", chart("errors", {

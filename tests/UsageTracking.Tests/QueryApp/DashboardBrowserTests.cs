@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using UsageTracking.Tests.Support;
+
+namespace UsageTracking.Tests.QueryApp;
+
+/// <summary>The live dashboard in Chromium: panels drawn, and events tracked by the test showing up without a reload.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class DashboardBrowserTests(Browser browser)
+{
+    [Fact]
+    public async Task NewEvents_AppearWithinTwoSeconds_WithoutAReload()
+    {
+        await using var host = await QueryAppHost.StartAsync(100);
+        var tracker = host.Services.GetRequiredService<IUsageTracker>();
+        for (var i = 0; i < 30; i++)
+        {
+            tracker.TrackUserAction($"user{i % 4}@example.com", i % 10 == 0 ? Actions.SqlError : Actions.ExecuteSql, $"s{i % 5}", 20 + i * 7);
+        }
+
+        await tracker.FlushAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(host.Address, "/dashboard?range=24h").ToString());
+        await Assertions.Expect(page.Locator("#live")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bon\\b"));
+        await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("30");
+        await page.WaitForFunctionAsync("() => !!Chart.getChart(document.getElementById('chart-events'))");
+        await Assertions.Expect(page.Locator("#kpi-events .ut-kpi-value")).ToHaveTextAsync("30");
+        await Browser.ScreenshotAsync(page, "dashboard-01-loaded");
+        var loadedAt = await page.Locator("#dashboard").GetAttributeAsync("data-loaded-at");
+        var navigations = 0;
+        page.FrameNavigated += (_, _) => navigations++;
+
+        for (var i = 0; i < 5; i++)
+        {
+            tracker.TrackUserAction("new@example.com", Actions.DownloadResults, "s-new", 15);
+        }
+
+        await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("35", new() { Timeout = 2_000 });
+        await Assertions.Expect(page.Locator("#latest li").First).ToContainTextAsync("download_results", new() { Timeout = 2_000 });
+        await Assertions.Expect(page.Locator("#kpi-events .ut-kpi-value")).ToHaveTextAsync("35", new() { Timeout = 5_000 });
+        Assert.NotEqual(loadedAt, await page.Locator("#dashboard").GetAttributeAsync("data-loaded-at"));
+        Assert.Equal(0, navigations);
+        await Browser.ScreenshotAsync(page, "dashboard-02-live");
+    }
+}
