@@ -4,6 +4,18 @@ using UsageTracking.Benchmarks;
 // dotnet run -c Release -- --filter '*'        BenchmarkDotNet suites (hot path, drain)
 // dotnet run -c Release -- memory               peak memory while 1,000,000 events are tracked with the store down
 // dotnet run -c Release -- export-memory 100000  time and peak memory of a streamed .xlsx export of N rows × 10 columns
+// dotnet run -c Release -- report 10000000        usage report's work over N events (table cached in the temp folder)
+// dotnet run -c Release -- export-events 1000000  N events to CSV: time and peak memory
+if (args is ["report", ..])
+{
+    return await LargeRuns.ReportAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000);
+}
+
+if (args is ["export-events", ..])
+{
+    return await LargeRuns.ExportEventsAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+}
+
 if (args is ["export-memory", ..])
 {
     return await ExportMemory.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
+using UsageTracking.Analytics;
 
 namespace UsageTracking.PostgreSql;
 
@@ -13,7 +14,7 @@ namespace UsageTracking.PostgreSql;
 /// is kept. <c>properties</c> is <c>jsonb</c>; <c>timestamp</c> is <c>timestamptz</c> (a seed table's
 /// <c>timestamp without time zone</c> is written in UTC).
 /// </summary>
-public sealed class PostgresUsageStore : IUsageStore
+public sealed partial class PostgresUsageStore : IUsageStore, IUsageAggregateSource
 {
     private const int CleanupChunk = 10_000;
     private const string Staging = "pg_temp.usage_tracking_staging";
