@@ -59,6 +59,7 @@
   $("dashboard-filters").addEventListener("submit", (event) => {
     event.preventDefault();
     history.replaceState(null, "", `/dashboard?${query(filters())}`);
+    document.getElementById("report-link").href = `/api/report?${query(filters())}`;
     lastEventsToday = null;
     load();
     connect();

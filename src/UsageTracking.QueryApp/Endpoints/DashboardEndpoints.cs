@@ -12,7 +12,7 @@ namespace UsageTracking.QueryApp.Endpoints;
 /// <summary>The dashboard's data (<c>/api/metrics</c>, live Server-Sent Events), health checks and exports.</summary>
 public static class DashboardEndpoints
 {
-    /// <summary>Maps the endpoints.</summary>
+    /// <summary>Maps the endpoints (<c>/api/report</c> serves the same self-contained HTML file as <c>usage report</c>).</summary>
     public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -38,6 +38,18 @@ public static class DashboardEndpoints
         api.MapGet("/dashboard/live", (DashboardService dashboard, IHostApplicationLifetime lifetime, string? app, CancellationToken cancellationToken) =>
             TypedResults.ServerSentEvents(LiveAsync(dashboard, app, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping).Token)));
         api.MapGet("/export", ExportAsync);
+        api.MapGet("/report", async (HttpContext http, DashboardService dashboard, string? range, string? app, string? user) =>
+        {
+            if (!TryRange(range, out var span))
+            {
+                return Results.Json(new { error = RangeError }, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var snapshot = await dashboard.GetAsync(span, app, user, http.RequestAborted);
+            var html = HtmlReport.Render(DashboardService.Document(snapshot) with { Title = $"Usage report: {snapshot.Dashboard.Query.AppName ?? "all apps"}" });
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"usage-report-{DateTime.UtcNow:yyyyMMdd}.html\"";
+            return Results.Text(html, "text/html; charset=utf-8");
+        });
         return app;
     }
 

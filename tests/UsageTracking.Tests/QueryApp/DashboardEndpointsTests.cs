@@ -36,6 +36,20 @@ public sealed class DashboardEndpointsTests
     }
 
     [Fact]
+    public async Task Report_IsTheSelfContainedHtmlOfTheDashboard()
+    {
+        await using var host = await QueryAppHost.StartAsync(100);
+        await TrackAsync(host, 7);
+        using var client = host.Client();
+        var response = await client.GetAsync("/api/report?range=24h");
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith("attachment;", response.Content.Headers.ContentDisposition!.ToString(), StringComparison.Ordinal);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"events\":7", html, StringComparison.Ordinal);
+        Assert.Contains("UsageDashboard.render", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Metrics_UnknownRange_IsOneSentence()
     {
         await using var host = await QueryAppHost.StartAsync(100);
