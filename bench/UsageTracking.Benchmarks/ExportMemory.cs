@@ -12,25 +12,7 @@ internal static class ExportMemory
     public static async Task<int> RunAsync(int rows)
     {
         var file = Path.Combine(Path.GetTempPath(), $"usage-bench-export-{Guid.NewGuid():N}.xlsx");
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-        var workingSetBefore = process.WorkingSet64;
-        long peakHeap = heapBefore, peakWorkingSet = workingSetBefore;
-        using var stop = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
-                process.Refresh();
-                peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
-                await Task.Delay(5);
-            }
-        });
-
+        var memory = PeakMemory.Start();
         var clock = Stopwatch.StartNew();
         long written;
         await using (var stream = File.Create(file))
@@ -39,14 +21,13 @@ internal static class ExportMemory
         }
 
         var elapsed = clock.Elapsed;
-        stop.Cancel();
-        await sampler;
+        var (heap, workingSet) = await memory.StopAsync();
         var size = new FileInfo(file).Length;
         File.Delete(file);
         Console.WriteLine($"rows written:              {written:N0} × 10 columns in {elapsed.TotalMilliseconds:N0} ms ({written / elapsed.TotalSeconds:N0} rows/s)");
         Console.WriteLine($"file size:                 {size / 1024.0 / 1024.0:N1} MiB");
-        Console.WriteLine($"peak managed heap growth:  {(peakHeap - heapBefore) / 1024.0 / 1024.0:N1} MiB");
-        Console.WriteLine($"peak working set growth:   {(peakWorkingSet - workingSetBefore) / 1024.0 / 1024.0:N1} MiB");
+        Console.WriteLine($"peak managed heap growth:  {heap:N1} MiB");
+        Console.WriteLine($"peak working set growth:   {workingSet:N1} MiB");
         return 0;
     }
 }

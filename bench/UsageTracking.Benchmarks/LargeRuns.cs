@@ -50,22 +50,7 @@ internal static class LargeRuns
 
         var baseline = clock.Elapsed;
 
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var workingSetBefore = process.WorkingSet64;
-        var peak = workingSetBefore;
-        using var stop = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64);
-                await Task.Delay(5);
-            }
-        });
-
+        var memory = PeakMemory.Start();
         var file = Path.Combine(Path.GetTempPath(), $"usage-bench-export-{Guid.NewGuid():N}.csv");
         clock.Restart();
         long written;
@@ -75,14 +60,13 @@ internal static class LargeRuns
         }
 
         var export = clock.Elapsed;
-        stop.Cancel();
-        await sampler;
+        var (_, workingSet) = await memory.StopAsync();
         var size = new FileInfo(file).Length;
         File.Delete(file);
 
         Console.WriteLine($"baseline, read {read:N0} events:  {baseline.TotalSeconds:N2} s");
         Console.WriteLine($"CSV export of {written:N0} events: {export.TotalSeconds:N2} s, {size / 1024.0 / 1024.0:N0} MiB ({export / baseline:N2}x the read alone)");
-        Console.WriteLine($"peak working set growth:      {(peak - workingSetBefore) / 1024.0 / 1024.0:N1} MiB");
+        Console.WriteLine($"peak working set growth:      {workingSet:N1} MiB");
         return 0;
     }
 }

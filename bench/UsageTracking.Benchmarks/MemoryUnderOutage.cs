@@ -12,26 +12,7 @@ internal static class MemoryUnderOutage
     public static async Task<int> RunAsync(int events)
     {
         var folder = Path.Combine(Path.GetTempPath(), "usage-bench", Guid.NewGuid().ToString("N")[..8]);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-        var workingSetBefore = process.WorkingSet64;
-        long peakHeap = heapBefore, peakWorkingSet = workingSetBefore;
-        using var stop = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
-                process.Refresh();
-                peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
-                await Task.Delay(5);
-            }
-        });
-
+        var memory = PeakMemory.Start();
         var clock = Stopwatch.StartNew();
         var tracker = UsageTracker.Create(new UsageTrackingOptions
         {
@@ -49,15 +30,14 @@ internal static class MemoryUnderOutage
         var tracked = clock.Elapsed;
         await tracker.DisposeAsync();
         var total = clock.Elapsed;
-        stop.Cancel();
-        await sampler;
+        var (heap, workingSet) = await memory.StopAsync();
 
         var health = tracker.GetHealth();
         Console.WriteLine($"events tracked:            {events:N0} in {tracked.TotalMilliseconds:N0} ms ({events / tracked.TotalSeconds:N0}/s); disposed after {total.TotalMilliseconds:N0} ms");
         Console.WriteLine($"spooled / dropped:         {health.Spooled:N0} / {health.Dropped.Values.Sum():N0}");
         Console.WriteLine($"spool on disk:             {health.SpoolFiles:N0} files, {health.SpoolBytes / 1024.0 / 1024.0:N1} MiB");
-        Console.WriteLine($"peak managed heap growth:  {(peakHeap - heapBefore) / 1024.0 / 1024.0:N1} MiB");
-        Console.WriteLine($"peak working set growth:   {(peakWorkingSet - workingSetBefore) / 1024.0 / 1024.0:N1} MiB");
+        Console.WriteLine($"peak managed heap growth:  {heap:N1} MiB");
+        Console.WriteLine($"peak working set growth:   {workingSet:N1} MiB");
         Directory.Delete(folder, recursive: true);
         return health.Spooled + health.Dropped.Values.Sum() == events ? 0 : 1;
     }

@@ -73,9 +73,5 @@ internal sealed class SqliteRowReader : IDisposable
         }
     }
 
-    private SqliteException Error(int rc)
-    {
-        var handle = _connection.Handle;
-        return new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(handle).utf8_to_string()}'.", rc, raw.sqlite3_extended_errcode(handle));
-    }
+    private SqliteException Error(int rc) => SqliteErrors.From(_connection, rc);
 }

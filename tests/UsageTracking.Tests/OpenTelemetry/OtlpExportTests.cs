@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using global::OpenTelemetry.Metrics;
 using Microsoft.Extensions.Logging;
 using UsageTracking.Tests.Support;
@@ -14,24 +10,9 @@ namespace UsageTracking.Tests.OpenTelemetry;
 public sealed class OtlpExportTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
-    private readonly ConcurrentQueue<byte[]> _received = new();
-    private WebApplication _receiver = null!;
+    private PostReceiver _receiver = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _receiver = builder.Build();
-        _receiver.MapPost("/v1/metrics", async (HttpContext context) =>
-        {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            _received.Enqueue(body.ToArray());
-            return Results.Ok();
-        });
-        await _receiver.StartAsync();
-    }
+    public async Task InitializeAsync() => _receiver = await PostReceiver.StartAsync("/v1/metrics");
 
     public async Task DisposeAsync()
     {
@@ -49,7 +30,7 @@ public sealed class OtlpExportTests : IAsyncLifetime
     [Fact(Timeout = 60_000)]
     public async Task WithOtelExporterOtlpEndpoint_MetricsArriveOverOtlpHttp()
     {
-        using var endpoint = new EnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT", _receiver.Urls.First());
+        using var endpoint = new EnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT", _receiver.BaseAddress.GetLeftPart(UriPartial.Authority));
         using var protocol = new EnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
         using var meterProvider = UsageTrackingOtlp.StartFromEnvironment();
         Assert.NotNull(meterProvider);
@@ -62,7 +43,7 @@ public sealed class OtlpExportTests : IAsyncLifetime
         }
 
         // OTLP is protobuf; metric names travel as UTF-8 strings inside it.
-        var payload = string.Concat(_received.Select(Encoding.UTF8.GetString));
+        var payload = string.Concat(_receiver.Bodies.Select(Encoding.UTF8.GetString));
         Assert.Contains("usage_tracking.events.written", payload, StringComparison.Ordinal);
         Assert.Contains(UsageTrackingMetrics.UsageEvents, payload, StringComparison.Ordinal);
         Assert.Contains(Actions.ExecuteSql, payload, StringComparison.Ordinal);

@@ -1,9 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using UsageTracking.Analytics;
 using UsageTracking.Reporting.Alerts;
@@ -17,31 +12,20 @@ public sealed class AlertTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Noon = new(2026, 3, 2, 12, 10, 0, TimeSpan.Zero);
     private readonly TempFolder _folder = new();
-    private readonly ConcurrentQueue<JsonElement> _received = new();
-    private WebApplication _receiver = null!;
+    private PostReceiver _receiver = null!;
     private Uri _url = null!;
     private SqliteUsageStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _receiver = builder.Build();
-        _receiver.MapPost("/hooks/alerts", async (HttpContext context) =>
-        {
-            _received.Enqueue((await JsonDocument.ParseAsync(context.Request.Body)).RootElement.Clone());
-            return Results.Ok();
-        });
-        await _receiver.StartAsync();
-        _url = new Uri(_receiver.Urls.First() + "/hooks/alerts");
+        _receiver = await PostReceiver.StartAsync("/hooks/alerts");
+        _url = new Uri(_receiver.BaseAddress, "/hooks/alerts");
         _store = new SqliteUsageStore(_folder.Database);
     }
 
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();
-        await _receiver.StopAsync();
         await _receiver.DisposeAsync();
         _folder.Dispose();
     }
@@ -83,8 +67,9 @@ public sealed class AlertTests : IAsyncLifetime
             await EvaluateAndNotifyAsync(evaluator, notifier, Noon.AddMinutes(tick));
         }
 
-        Assert.Equal(["firing", "resolved"], _received.Select(n => n.GetProperty("status").GetString()));
-        var firing = _received.First();
+        var received = _receiver.Bodies.Select(body => JsonDocument.Parse(body).RootElement).ToList();
+        Assert.Equal(["firing", "resolved"], received.Select(n => n.GetProperty("status").GetString()));
+        var firing = received[0];
         Assert.Equal("Error rate", firing.GetProperty("rule").GetString());
         Assert.Equal(0.5, firing.GetProperty("value").GetDouble(), 9);
         Assert.Equal("[FIRING] Error rate: error rate 50.0 % over the last 1 h (threshold 20.0 %), all apps.", firing.GetProperty("text").GetString());
