@@ -152,4 +152,9 @@ public class PostgresStatsBenchmarks
     [Benchmark(Description = "stats from the daily rollup (what the tracker asks)")]
     public UsageStats FromRollup() =>
         Loaded.Value.Store.GetStatsAsync(UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "bench"), default).GetAwaiter().GetResult();
+
+    [Benchmark(Description = "dashboard, every panel, 30 days (grouped in SQL)")]
+    public UsageTracking.Analytics.Dashboard Dashboard() =>
+        new UsageTracking.Analytics.UsageAnalytics(Loaded.Value.Store)
+            .GetDashboardAsync(UsageTracking.Analytics.DashboardQuery.Last(TimeSpan.FromDays(30), DateTimeOffset.UtcNow, "bench")).GetAwaiter().GetResult();
 }
