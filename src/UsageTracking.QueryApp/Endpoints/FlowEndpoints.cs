@@ -22,7 +22,7 @@ public static class FlowEndpoints
     {
         var api = app.MapGroup("/api").AddEndpointFilter(RequireAccess);
         api.MapGet("/questions", (HttpContext http, QueryFlow flow, string? source, string? shown) =>
-            flow.SuggestAsync(http.GetUserSession(), source, shown?.Split('\n', StringSplitOptions.RemoveEmptyEntries), http.RequestAborted));
+            flow.Suggest(http.GetUserSession(), source, shown?.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         api.MapPost("/generate", (HttpContext http, QueryFlow flow, GenerateRequest body) =>
             flow.GenerateAsync(http.GetUserSession(), body.Source, body.Question, http.RequestAborted));
         api.MapPost("/columns", (HttpContext http, QueryFlow flow, ColumnsRequest body) =>

@@ -28,13 +28,12 @@ public sealed partial class QueryFlow(
     private readonly QueryAppOptions _options = options.Value;
 
     /// <summary>Suggested questions for a source.</summary>
-    public async Task<QuestionsReply> SuggestAsync(UserSession session, string? sourceId, IReadOnlyCollection<string>? shown, CancellationToken cancellationToken)
+    public QuestionsReply Suggest(UserSession session, string? sourceId, IReadOnlyCollection<string>? shown)
     {
         var watch = Stopwatch.StartNew();
         var source = catalog.Get(sourceId);
         var picked = questions.Pick(source.Domain, 3, shown);
         Track(session, Actions.ViewRandomQuestions, watch, new() { ["source"] = source.Id, ["questions"] = picked.Count });
-        await Task.CompletedTask.ConfigureAwait(false);
         return new QuestionsReply(source.Id, picked);
     }
 
