@@ -42,4 +42,25 @@ public sealed class DashboardBrowserTests(Browser browser)
         Assert.Equal(0, navigations);
         await Browser.ScreenshotAsync(page, "dashboard-02-live");
     }
+
+    [Fact]
+    public async Task LiveIndicator_ShowsReconnecting_AndRecoversByItself()
+    {
+        var first = await QueryAppHost.StartAsync(100);
+        var port = first.Address.Port;
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(first.Address, "/dashboard?range=24h").ToString());
+        await Assertions.Expect(page.Locator("#live-text")).ToHaveTextAsync("live");
+
+        // The server goes away (a deploy, a restart): the page says so and keeps trying; when a server answers on the
+        // same address again, the stream resumes by itself, with no reload.
+        await first.DisposeAsync();
+        await Assertions.Expect(page.Locator("#live-text")).ToHaveTextAsync("reconnecting…", new() { Timeout = 10_000 });
+        await using var second = await QueryAppHost.StartOnPortAsync(port, 100);
+        await Assertions.Expect(page.Locator("#live-text")).ToHaveTextAsync("live", new() { Timeout = 15_000 });
+
+        second.Services.GetRequiredService<IUsageTracker>().TrackUserAction("back@example.com", Actions.ExecuteSql);
+        await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("1", new() { Timeout = 5_000 });
+        await Browser.ScreenshotAsync(page, "dashboard-03-reconnected");
+    }
 }

@@ -25,7 +25,10 @@ public sealed class QueryAppHost : IAsyncDisposable
 
     public IServiceProvider Services => _app!.Services;
 
-    public static async Task<QueryAppHost> StartAsync(int demoStudies = 3_000, params (string Key, string? Value)[] settings)
+    public static Task<QueryAppHost> StartAsync(int demoStudies = 3_000, params (string Key, string? Value)[] settings) => StartOnPortAsync(0, demoStudies, settings);
+
+    /// <summary>The app on a given port (0: any free one), e.g. to start it again where a browser expects it.</summary>
+    public static async Task<QueryAppHost> StartOnPortAsync(int port, int demoStudies = 3_000, params (string Key, string? Value)[] settings)
     {
         var host = new QueryAppHost();
         var values = new Dictionary<string, string?>
@@ -44,7 +47,7 @@ public sealed class QueryAppHost : IAsyncDisposable
         host._app = UsageTracking.QueryApp.QueryApplication.Create([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(values);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         });
         await host._app.StartAsync();
         var address = host._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
