@@ -30,8 +30,16 @@ public class DashboardBenchmarks
     [GlobalSetup]
     public void Setup() => _ = Loaded.Value;
 
+    // Starting a second after midnight keeps the range off whole days, so the store counts the rows themselves.
     [Benchmark(Baseline = true, Description = "stats for 30 days counted from the rows")]
-    public Task<UsageStats> StatsFromRows() => Loaded.Value.GetStatsAsync(UsageQuery.LastDays(30, DateTimeOffset.UtcNow), default);
+    public Task<UsageStats> StatsFromRows()
+    {
+        var days = UsageQuery.LastDays(30, DateTimeOffset.UtcNow);
+        return Loaded.Value.GetStatsAsync(days with { Since = days.Since.AddSeconds(1) }, default);
+    }
+
+    [Benchmark(Description = "stats for 30 whole days, from the rollups")]
+    public Task<UsageStats> StatsFromRollups() => Loaded.Value.GetStatsAsync(UsageQuery.LastDays(30, DateTimeOffset.UtcNow), default);
 
     [Benchmark(Description = "dashboard, every panel, 30 days")]
     public Task<Dashboard> Dashboard() =>

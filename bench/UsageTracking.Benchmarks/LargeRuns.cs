@@ -19,7 +19,9 @@ internal static class LargeRuns
     {
         await using var store = await SyntheticUsage.LoadAsync(rows);
         var clock = Stopwatch.StartNew();
-        var stats = await store.GetStatsAsync(UsageQuery.LastDays(31, DateTimeOffset.UtcNow), default);
+        // A second past midnight: off whole days, so the store counts the rows (its rollups would answer whole days).
+        var range = UsageQuery.LastDays(31, DateTimeOffset.UtcNow);
+        var stats = await store.GetStatsAsync(range with { Since = range.Since.AddSeconds(1) }, default);
         var baseline = clock.Elapsed;
 
         clock.Restart();

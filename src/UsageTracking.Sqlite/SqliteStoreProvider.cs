@@ -20,6 +20,6 @@ public sealed class SqliteStoreProvider : IUsageStoreProvider
         var source = string.IsNullOrWhiteSpace(options.ConnectionString)
             ? Path.Combine(options.DataDirectory, "usage.db")
             : options.ConnectionString;
-        return new SqliteUsageStore(source, options.TableName, context.LoggerFactory.CreateLogger<SqliteUsageStore>());
+        return new SqliteUsageStore(source, options.TableName, context.LoggerFactory.CreateLogger<SqliteUsageStore>(), context.TimeProvider);
     }
 }

@@ -35,13 +35,16 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
     private SqliteBatchInsert? _insert;
     private StoreSchemaMode? _mode;
     private readonly SqliteRollups _rollups;
+    private readonly TimeProvider _time;
 
     /// <summary>Opens (lazily) the usage table in a SQLite file.</summary>
     /// <param name="pathOrConnectionString">A file path, or a <c>Data Source=…</c> connection string.</param>
     /// <param name="tableName">The table: a name, or <c>main.name</c>.</param>
     /// <param name="logger">For schema messages; null for none.</param>
-    public SqliteUsageStore(string pathOrConnectionString, string tableName = "central_app_usage", ILogger? logger = null)
+    /// <param name="timeProvider">The clock, to know whether a stats range ends now; the system clock by default.</param>
+    public SqliteUsageStore(string pathOrConnectionString, string tableName = "central_app_usage", ILogger? logger = null, TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrConnectionString);
         var builder = pathOrConnectionString.Contains('=', StringComparison.Ordinal)
             ? new SqliteConnectionStringBuilder(pathOrConnectionString)
@@ -143,6 +146,11 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
             return new UsageStats(query.Since, query.Until, query.AppName, query.User, 0, 0, 0, [], []);
         }
 
+        if (query.User is null && _rollups.Exist(connection) && WholeDays(query) is { } days)
+        {
+            return await RollupStatsAsync(connection, query, days.First, days.Last, cancellationToken).ConfigureAwait(false);
+        }
+
         var where = Where(query);
         long total = 0, users = 0, errors = 0;
         using (var command = Command(connection, $"""
@@ -181,6 +189,77 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
                 {
                     byDay.Add(new DayCount(day, reader.GetInt64(1), reader.GetInt64(2)));
                 }
+            }
+        }
+
+        return new UsageStats(query.Since, query.Until, query.AppName, query.User, total, users, errors, byAction, byDay);
+    }
+
+    // The rollups answer a range of whole UTC days: from a midnight to a midnight, or to now (today's rows so far are all
+    // counted). Any other range is counted from the rows themselves.
+    private (DateOnly First, DateOnly Last)? WholeDays(UsageQuery query)
+    {
+        var since = query.Since.UtcDateTime;
+        var until = query.Until.UtcDateTime;
+        if (since.TimeOfDay != TimeSpan.Zero || (until.TimeOfDay != TimeSpan.Zero && query.Until < _time.GetUtcNow()) || until <= since)
+        {
+            return null;
+        }
+
+        var last = until.TimeOfDay == TimeSpan.Zero ? until.Date.AddDays(-1) : until.Date;
+        return (DateOnly.FromDateTime(since), DateOnly.FromDateTime(last));
+    }
+
+    private async Task<UsageStats> RollupStatsAsync(SqliteConnection connection, UsageQuery query, DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
+        var app = query.AppName is null ? "" : " AND app_name = $app";
+        SqliteCommand Rollup(string sql)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$first", SqliteRollups.Day(first));
+            command.Parameters.AddWithValue("$last", SqliteRollups.Day(last));
+            command.Parameters.AddWithValue("$end", SqliteRollups.Day(last.AddDays(1)));
+            if (query.AppName is not null)
+            {
+                command.Parameters.AddWithValue("$app", query.AppName);
+            }
+
+            return command;
+        }
+
+        long total = 0, users = 0, errors = 0;
+        using (var command = Rollup($"""
+            SELECT COALESCE(SUM(events), 0), COUNT(DISTINCT "user"), COALESCE(SUM(errors), 0)
+            FROM {_rollups.Users} WHERE day >= $first AND day <= $last{app}
+            """))
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                (total, users, errors) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            }
+        }
+
+        var byAction = new List<ActionCount>();
+        using (var command = Rollup($"SELECT action, SUM(events) AS n FROM {_rollups.Hourly} WHERE hour >= $first AND hour < $end{app} GROUP BY action ORDER BY n DESC, action"))
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                byAction.Add(new ActionCount(reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        var byDay = new List<DayCount>();
+        using (var command = Rollup($"""
+            SELECT day, SUM(events), COUNT(DISTINCT "user") FROM {_rollups.Users} WHERE day >= $first AND day <= $last{app} GROUP BY day ORDER BY day
+            """))
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                byDay.Add(new DayCount(DateOnly.ParseExact(reader.GetString(0), SqliteRollups.DayFormat, CultureInfo.InvariantCulture), reader.GetInt64(1), reader.GetInt64(2)));
             }
         }
 

@@ -122,4 +122,27 @@ public sealed class SqliteRollupTests : IDisposable
         await store.RebuildRollupsAsync();
         await AssertRollupsMatchRows(store);
     }
+
+    [Fact]
+    public async Task StatsForWholeDays_ComeFromTheRollups_AndEqualTheRows()
+    {
+        await using var store = new SqliteUsageStore(_folder.Database);
+        var events = Events(3_000, 6);
+        await store.WriteBatchAsync(events, default);
+        // The rows of one app over whole days, counted here by hand.
+        var mine = events.Where(e => e.AppName == "app").ToList();
+        var stats = await store.GetStatsAsync(new UsageQuery(Start, Start.AddDays(11), "app"), default);
+
+        Assert.Equal(mine.Count, stats.TotalEvents);
+        Assert.Equal(mine.Select(e => e.User).Distinct().Count(), stats.DistinctUsers);
+        Assert.Equal(mine.Count(e => e.Action.Contains("_error", StringComparison.Ordinal)), stats.ErrorCount);
+        Assert.Equal(mine.GroupBy(e => e.Action).Select(g => (g.Key, (long)g.Count())).OrderByDescending(a => a.Item2).ThenBy(a => a.Key, StringComparer.Ordinal),
+            stats.ByAction.Select(a => (a.Action, a.Count)));
+        Assert.Equal(mine.GroupBy(e => DateOnly.FromDateTime(e.Timestamp.UtcDateTime)).OrderBy(g => g.Key).Select(g => (g.Key, (long)g.Count(), (long)g.Select(e => e.User).Distinct().Count())),
+            stats.ByDay.Select(d => (d.Day, d.Count, d.DistinctUsers)));
+
+        // A range that does not start at a midnight is counted from the rows themselves.
+        var partial = await store.GetStatsAsync(new UsageQuery(Start.AddHours(1), Start.AddDays(11), "app"), default);
+        Assert.Equal(mine.Count(e => e.Timestamp >= Start.AddHours(1)), partial.TotalEvents);
+    }
 }
