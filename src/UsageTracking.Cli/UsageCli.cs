@@ -23,6 +23,7 @@ internal static class UsageCli
         root.Add(ExportCommand.Create(output, error));
         root.Add(ReportCommand.Create(output));
         root.Add(CleanupCommand.Create(output));
+        root.Add(RebuildRollupsCommand.Create(output));
         root.Add(SpoolCommand.Create(output));
         root.Add(GenerateCommand.Create(output, error));
         root.Add(ForgetCommand.Create(output));

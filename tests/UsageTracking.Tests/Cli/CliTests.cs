@@ -183,4 +183,16 @@ public sealed class CliTests : IDisposable
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal("3", document.RootElement[1].GetProperty("properties.meta.rows").GetString());
     }
+
+    [Fact]
+    public async Task RebuildRollups_CountsRowsOtherToolsWrote()
+    {
+        Assert.Equal(0, (await Run("track", "--user", "ann@example.com", "--action", "execute_sql")).Code);
+        Tracking.Execute(_folder.Database, "INSERT INTO central_app_usage (\"timestamp\", app_name, \"user\", action) VALUES (strftime('%Y-%m-%d %H:%M:%f', 'now'), 'cli-test', 'sql@tool', 'execute_sql')");
+        var (code, output, _) = await Run("rebuild-rollups");
+        Assert.Equal(0, code);
+        Assert.StartsWith("Rebuilt the rollups of central_app_usage", output, StringComparison.Ordinal);
+        var stats = await Run("stats", "--format", "json", "--days", "1");
+        Assert.Contains("\"total_events\": 2", stats.Out, StringComparison.Ordinal);
+    }
 }
