@@ -31,6 +31,9 @@ internal sealed class SqliteRollups(string table)
 
     public string Funnel { get; } = SqliteUsageStore.Quote(table + "_funnel_daily");
 
+    /// <summary>The highest rowid of the usage table the rollups have counted: behind the table's own, another tool wrote rows.</summary>
+    public string State { get; } = SqliteUsageStore.Quote(table + "_rollup_state");
+
     public string CreateSql => $"""
         CREATE TABLE IF NOT EXISTS {Hourly} (
             hour TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, model TEXT NOT NULL,
@@ -63,15 +66,41 @@ internal sealed class SqliteRollups(string table)
     /// <summary>Creates the tables when missing; returns true when they were created (and so must be filled from the rows).</summary>
     public bool Ensure(SqliteConnection connection)
     {
-        if (Exist(connection))
-        {
-            return false;
-        }
-
+        var created = !Exist(connection);
         using var command = connection.CreateCommand();
-        command.CommandText = CreateSql;
+        command.CommandText = (created ? CreateSql : "") + $"""
+            CREATE TABLE IF NOT EXISTS {State} (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
+            INSERT OR IGNORE INTO {State} VALUES (1, {(created ? "-1" : $"(SELECT COALESCE(MAX(rowid), 0) FROM {_raw})")});
+            """;
         command.ExecuteNonQuery();
-        return true;
+        return created;
+    }
+
+    /// <summary>Whether the rollups have counted every row of the usage table (no other tool has written since).</summary>
+    public bool IsCurrent(SqliteConnection connection, SqliteTransaction? transaction = null) =>
+        Exist(connection, transaction) && Watermark(connection, transaction) == MaxRowId(connection, transaction);
+
+    public long MaxRowId(SqliteConnection connection, SqliteTransaction? transaction) =>
+        Scalar(connection, transaction, $"SELECT COALESCE(MAX(rowid), 0) FROM {_raw}") ?? 0;
+
+    public long Watermark(SqliteConnection connection, SqliteTransaction? transaction) =>
+        Scalar(connection, transaction, $"SELECT counted_rowid FROM {State} WHERE id = 1") ?? -1;
+
+    public void SetWatermark(SqliteConnection connection, SqliteTransaction? transaction, long rowid)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"UPDATE {State} SET counted_rowid = $rowid WHERE id = 1";
+        command.Parameters.AddWithValue("$rowid", rowid);
+        command.ExecuteNonQuery();
+    }
+
+    private static long? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command.ExecuteScalar() is long value ? value : null;
     }
 
     /// <summary>Adds the sums of <paramref name="events"/> (rows just inserted) inside the caller's transaction.</summary>
@@ -203,6 +232,12 @@ internal sealed class SqliteRollups(string table)
         }
 
         Add(connection, transaction, pending);
+        if (from is null)
+        {
+            // Everything was recounted: whatever other tools had written is in the rollups now.
+            SetWatermark(connection, transaction, MaxRowId(connection, transaction));
+        }
+
         transaction.Commit();
     }
 

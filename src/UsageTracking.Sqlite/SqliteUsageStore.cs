@@ -36,6 +36,7 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
     private StoreSchemaMode? _mode;
     private readonly SqliteRollups _rollups;
     private readonly TimeProvider _time;
+    private int _behindReported;
 
     /// <summary>Opens (lazily) the usage table in a SQLite file.</summary>
     /// <param name="pathOrConnectionString">A file path, or a <c>Data Source=…</c> connection string.</param>
@@ -111,6 +112,9 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
             _insert ??= new SqliteBatchInsert(connection, _table, _mode.Value);
             var inserted = new List<(string, UsageEvent)>(batch.Count);
             var compat = _mode == StoreSchemaMode.Compat;
+            // Counted up to the table's last row before this batch? Then after it too; if not, another tool wrote rows
+            // the rollups have not seen, and they stay marked behind until rebuilt.
+            var current = _rollups.Watermark(connection, transaction) == _rollups.MaxRowId(connection, transaction);
             foreach (var e in batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -121,6 +125,11 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
             }
 
             _rollups.Add(connection, transaction, inserted);
+            if (current)
+            {
+                _rollups.SetWatermark(connection, transaction, _rollups.MaxRowId(connection, transaction));
+            }
+
             transaction.Commit();
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase))
@@ -146,7 +155,7 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
             return new UsageStats(query.Since, query.Until, query.AppName, query.User, 0, 0, 0, [], []);
         }
 
-        if (query.User is null && _rollups.Exist(connection) && WholeDays(query) is { } days)
+        if (query.User is null && WholeDays(query) is { } days && RollupsCurrent(connection))
         {
             return await RollupStatsAsync(connection, query, days.First, days.Last, cancellationToken).ConfigureAwait(false);
         }
@@ -320,6 +329,7 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
         }
 
         // Small chunks, each its own transaction, so the writer never waits long for the lock.
+        var wasCurrent = _rollups.Exist(connection) && _rollups.IsCurrent(connection);
         long deleted = 0;
         using var command = connection.CreateCommand();
         command.CommandText = $"DELETE FROM {_table} WHERE rowid IN (SELECT rowid FROM {_table} WHERE \"timestamp\" < $cutoff LIMIT {CleanupChunk})";
@@ -339,6 +349,7 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
             var day = DateOnly.FromDateTime(cutoff.UtcDateTime);
             _rollups.DropBefore(connection, day);
             _rollups.Rebuild(connection, Columns(connection).Contains("event_id"), day, day.AddDays(1));
+            KeepCurrent(connection, wasCurrent);
         }
 
         return deleted;
@@ -356,6 +367,7 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
 
         var json = System.Text.Json.JsonSerializer.Serialize(users);
         var days = _rollups.Exist(connection) ? _rollups.DaysOf(connection, json) : [];
+        var wasCurrent = _rollups.Exist(connection) && _rollups.IsCurrent(connection);
         using var command = connection.CreateCommand();
         command.CommandText = $"DELETE FROM {_table} WHERE \"user\" IN (SELECT value FROM json_each($users))";
         command.Parameters.AddWithValue("$users", json);
@@ -368,7 +380,41 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
             _rollups.Rebuild(connection, extended, day, day.AddDays(1));
         }
 
+        KeepCurrent(connection, wasCurrent && days.Count > 0);
         return deleted;
+    }
+
+    // The rollups answer only while they have counted every row; the first time they are found behind, say how to fix it.
+    private bool RollupsCurrent(SqliteConnection connection)
+    {
+        if (!_rollups.Exist(connection))
+        {
+            return false;
+        }
+
+        if (_rollups.IsCurrent(connection))
+        {
+            return true;
+        }
+
+        if (Interlocked.Exchange(ref _behindReported, 1) == 0)
+        {
+            _logger.LogWarning("The usage table {Table} has rows its rollups have not counted (written by another tool); stats and dashboards count the rows, more slowly, until `usage rebuild-rollups` runs.", TableName);
+        }
+
+        return false;
+    }
+
+    // After this store's own deletes (retention, erasure) and the recount of the days they touched, the rollups are as
+    // current as before, even if the table's last rowid moved.
+    private void KeepCurrent(SqliteConnection connection, bool wasCurrent)
+    {
+        if (wasCurrent)
+        {
+            using var transaction = connection.BeginTransaction();
+            _rollups.SetWatermark(connection, transaction, _rollups.MaxRowId(connection, transaction));
+            transaction.Commit();
+        }
     }
 
     /// <summary>Recomputes every rollup from the usage table's rows: after rows were written or deleted by other tools.</summary>
@@ -392,12 +438,12 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
-        if (_rollups.Exist(connection) && query.User is null)
+        if (query.User is null && RollupsCurrent(connection))
         {
             return await _rollups.ReadAsync(connection, query, cancellationToken).ConfigureAwait(false);
         }
 
-        // No rollups yet (nothing written by this version of the store): fold the rows themselves.
+        // No rollups yet, or rows they have not counted: fold the rows themselves (correct, slower).
         var builder = new AggregateBuilder();
         await foreach (var e in ReadEventsAsync(query, cancellationToken).ConfigureAwait(false))
         {
@@ -411,13 +457,15 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
     public async Task<TableExtent> GetExtentAsync(string? appName, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
-        if (!TableExists(connection) || !_rollups.Exist(connection))
+        if (!TableExists(connection))
         {
             return new TableExtent(0, null, null);
         }
 
         using var rows = connection.CreateCommand();
-        rows.CommandText = $"SELECT COALESCE(SUM(events), 0) FROM {_rollups.Hourly}" + (appName is null ? "" : " WHERE app_name = $app");
+        rows.CommandText = RollupsCurrent(connection)
+            ? $"SELECT COALESCE(SUM(events), 0) FROM {_rollups.Hourly}" + (appName is null ? "" : " WHERE app_name = $app")
+            : $"SELECT COUNT(*) FROM {_table}" + (appName is null ? "" : " WHERE app_name = $app");
         using var ends = connection.CreateCommand();
         // The oldest and newest: by the app's (app_name, timestamp) index — one MIN or MAX per query, or SQLite scans the
         // whole range — or over all apps by rowid, which follows insertion.

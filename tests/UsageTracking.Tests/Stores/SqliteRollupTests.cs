@@ -107,20 +107,31 @@ public sealed class SqliteRollupTests : IDisposable
         }
 
         // As a table written before rollups existed: drop them; the next store to open the table rebuilds them.
-        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_hourly; DROP TABLE central_app_usage_user_daily; DROP TABLE central_app_usage_session_daily; DROP TABLE central_app_usage_funnel_daily; DROP TABLE central_app_usage_duration_hourly;");
+        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_hourly; DROP TABLE central_app_usage_user_daily; DROP TABLE central_app_usage_session_daily; DROP TABLE central_app_usage_funnel_daily; DROP TABLE central_app_usage_rollup_state; DROP TABLE central_app_usage_duration_hourly;");
         await using var reopened = new SqliteUsageStore(_folder.Database);
         await reopened.EnsureSchemaAsync(true, default);
         await AssertRollupsMatchRows(reopened);
     }
 
     [Fact]
-    public async Task RowsFromOtherTools_AreCountedAfterARebuild()
+    public async Task RowsFromOtherTools_AreNeverMiscounted_AndTheRollupsCatchUpAfterARebuild()
     {
         await using var store = new SqliteUsageStore(_folder.Database);
         await store.WriteBatchAsync(Events(500, 5), default);
         Tracking.Execute(_folder.Database, "INSERT INTO central_app_usage (\"timestamp\", app_name, \"user\", action) VALUES ('2026-03-02 10:00:00.000', 'app', 'sql@cli', 'execute_sql')");
+        // More of this store's own writes after the foreign row: the rollups stay marked behind, so answers come from the rows.
+        await store.WriteBatchAsync(Events(200, 15), default);
+
+        var stats = await store.GetStatsAsync(new UsageQuery(Start, Start.AddDays(11)), default);
+        Assert.Equal(701, stats.TotalEvents);
+        Assert.Equal(701, (await store.GetAggregatesAsync(Everything, default)).Hourly.Sum(h => h.Events));
+        Assert.Equal(701, (await store.GetExtentAsync(null, default)).Rows);
+
         await store.RebuildRollupsAsync();
         await AssertRollupsMatchRows(store);
+        await store.WriteBatchAsync(Events(100, 25), default);
+        await AssertRollupsMatchRows(store);
+        Assert.Equal(801, (await store.GetStatsAsync(new UsageQuery(Start, Start.AddDays(11)), default)).TotalEvents);
     }
 
     [Fact]
