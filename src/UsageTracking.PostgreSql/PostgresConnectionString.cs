@@ -9,6 +9,19 @@ namespace UsageTracking.PostgreSql;
 /// </summary>
 public static class PostgresConnectionString
 {
+    /// <summary>
+    /// The connection string the store uses for <paramref name="options"/>: <c>ConnectionString</c>, else
+    /// <c>Postgres:ConnectionString</c> of the <c>UsageTracking</c> section, else <c>DATABASE_URL</c>; parsed as <see cref="Resolve"/> does.
+    /// </summary>
+    /// <param name="options">The tracker's options.</param>
+    /// <param name="section">The <c>UsageTracking</c> configuration section, when configuration is used.</param>
+    public static NpgsqlConnectionStringBuilder For(UsageTrackingOptions options, Microsoft.Extensions.Configuration.IConfiguration? section)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var configured = !string.IsNullOrWhiteSpace(options.ConnectionString) ? options.ConnectionString : section?["Postgres:ConnectionString"];
+        return Resolve(configured, Environment.GetEnvironmentVariable("DATABASE_URL"));
+    }
+
     /// <summary>Resolves and parses the connection string; throws <see cref="ArgumentException"/> naming the settings when none is set or it is malformed.</summary>
     /// <param name="configured">The value from <c>UsageTracking:ConnectionString</c> or <c>UsageTracking:Postgres:ConnectionString</c>.</param>
     /// <param name="environment">The value of <c>DATABASE_URL</c>.</param>

@@ -16,10 +16,7 @@ public sealed class PostgresStoreProvider : IUsageStoreProvider
     public IUsageStore Create(UsageStoreContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var configured = !string.IsNullOrWhiteSpace(context.Options.ConnectionString)
-            ? context.Options.ConnectionString
-            : context.Configuration?["Postgres:ConnectionString"];
-        var connection = PostgresConnectionString.Resolve(configured, Environment.GetEnvironmentVariable("DATABASE_URL"));
+        var connection = PostgresConnectionString.For(context.Options, context.Configuration);
         return new PostgresUsageStore(connection.ConnectionString, context.Options.TableName, context.LoggerFactory.CreateLogger<PostgresUsageStore>(), context.TimeProvider);
     }
 }

@@ -329,7 +329,7 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
         }
 
         // Small chunks, each its own transaction, so the writer never waits long for the lock.
-        var wasCurrent = _rollups.Exist(connection) && _rollups.IsCurrent(connection);
+        var wasCurrent = _rollups.IsCurrent(connection);
         long deleted = 0;
         using var command = connection.CreateCommand();
         command.CommandText = $"DELETE FROM {_table} WHERE rowid IN (SELECT rowid FROM {_table} WHERE \"timestamp\" < $cutoff LIMIT {CleanupChunk})";
@@ -366,8 +366,9 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
         }
 
         var json = System.Text.Json.JsonSerializer.Serialize(users);
-        var days = _rollups.Exist(connection) ? _rollups.DaysOf(connection, json) : [];
-        var wasCurrent = _rollups.Exist(connection) && _rollups.IsCurrent(connection);
+        var exist = _rollups.Exist(connection);
+        var days = exist ? _rollups.DaysOf(connection, json) : [];
+        var wasCurrent = exist && _rollups.IsCurrent(connection);
         using var command = connection.CreateCommand();
         command.CommandText = $"DELETE FROM {_table} WHERE \"user\" IN (SELECT value FROM json_each($users))";
         command.Parameters.AddWithValue("$users", json);
@@ -387,14 +388,14 @@ public sealed class SqliteUsageStore : IUsageStore, IUsageAggregateSource
     // The rollups answer only while they have counted every row; the first time they are found behind, say how to fix it.
     private bool RollupsCurrent(SqliteConnection connection)
     {
-        if (!_rollups.Exist(connection))
-        {
-            return false;
-        }
-
         if (_rollups.IsCurrent(connection))
         {
             return true;
+        }
+
+        if (!_rollups.Exist(connection))
+        {
+            return false;
         }
 
         if (Interlocked.Exchange(ref _behindReported, 1) == 0)

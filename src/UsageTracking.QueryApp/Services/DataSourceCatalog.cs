@@ -1,8 +1,8 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using UsageTracking.Databricks;
 using UsageTracking.PostgreSql;
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Sqlite;
 
 namespace UsageTracking.QueryApp.Services;
 
@@ -14,9 +14,10 @@ public sealed class DataSourceCatalog : IAsyncDisposable
 {
     private readonly List<IDataSource> _sources = [];
 
-    /// <summary>Builds the catalog from the app's and the tracker's settings.</summary>
-    public DataSourceCatalog(IOptions<QueryAppOptions> appOptions, IOptions<UsageTrackingOptions> trackerOptions, IConfiguration configuration)
+    /// <summary>Builds the catalog from the app's settings and the tracker's store.</summary>
+    public DataSourceCatalog(IOptions<QueryAppOptions> appOptions, UsageTracker usageTracker, IOptions<UsageTrackingOptions> trackerOptions, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(usageTracker);
         ArgumentNullException.ThrowIfNull(configuration);
         var app = appOptions.Value;
         var tracker = trackerOptions.Value;
@@ -24,23 +25,17 @@ public sealed class DataSourceCatalog : IAsyncDisposable
         DemoPath = Path.Combine(DataDirectory, "demo-clinical-trials.db");
         _sources.Add(new SqliteDataSource("demo", "Clinical trials (demo)", "clinical_trials", DemoPath, DemoData.Table));
 
+        // The usage table where the tracker writes it: the store has already resolved the file or connection.
         var usageSection = configuration.GetSection(UsageTrackingOptions.SectionName);
-        var expected = UsageTableSchema(tracker.TableName);
-        switch (tracker.Store.ToLowerInvariant())
+        switch (usageTracker.Store)
         {
-            case "sqlite":
-                var file = string.IsNullOrWhiteSpace(tracker.ConnectionString) ? Path.Combine(tracker.DataDirectory, "usage.db")
-                    : tracker.ConnectionString.Contains('=', StringComparison.Ordinal) ? new SqliteConnectionStringBuilder(tracker.ConnectionString).DataSource
-                    : tracker.ConnectionString;
-                _sources.Add(new SqliteDataSource("usage", "Usage table", "usage", file, tracker.TableName, expected));
+            case SqliteUsageStore sqlite:
+                _sources.Add(new SqliteDataSource("usage", "Usage table", "usage", sqlite.DatabasePath, sqlite.TableName, UsageTableSchema(sqlite.TableName)));
                 break;
-            case "postgres" or "postgresql":
-                var connection = PostgresConnectionString.Resolve(
-                    !string.IsNullOrWhiteSpace(tracker.ConnectionString) ? tracker.ConnectionString : usageSection["Postgres:ConnectionString"],
-                    Environment.GetEnvironmentVariable("DATABASE_URL"));
-                _sources.Add(new PostgresDataSource("usage", "Usage table", "usage", connection.ConnectionString, tracker.TableName));
+            case PostgresUsageStore:
+                _sources.Add(new PostgresDataSource("usage", "Usage table", "usage", PostgresConnectionString.For(tracker, usageSection).ConnectionString, tracker.TableName));
                 break;
-            case "databricks":
+            case DatabricksUsageStore:
                 _sources.Add(new DatabricksDataSource("usage", "Usage table", "usage", DatabricksSettings.Read(usageSection), tracker.TableName));
                 break;
         }
