@@ -16,7 +16,7 @@ public sealed class AlertService(
             return;
         }
 
-        var evaluator = new AlertEvaluator(dashboard.Analytics, dashboard.Store, settings, logger);
+        var evaluator = new AlertEvaluator(dashboard.Analytics, settings, logger);
         var notifier = settings.WebhookUrl is { Length: > 0 } url ? new WebhookNotifier(httpClients.CreateClient("alerts"), new Uri(url), logger, time) : null;
         using var timer = new PeriodicTimer(settings.Interval, time);
         do

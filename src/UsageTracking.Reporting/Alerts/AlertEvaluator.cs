@@ -17,7 +17,7 @@ public sealed record AlertNotification(string Rule, string Status, double Value,
 /// Evaluates the rules against the usage table through <see cref="UsageAnalytics"/> and reports only changes: a rule
 /// fires once when its condition starts to hold, and resolves once when it stops — not on every evaluation.
 /// </summary>
-public sealed partial class AlertEvaluator(UsageAnalytics analytics, IUsageStore store, AlertOptions options, ILogger logger)
+public sealed partial class AlertEvaluator(UsageAnalytics analytics, AlertOptions options, ILogger logger)
 {
     private readonly Dictionary<string, bool> _firing = new(StringComparer.OrdinalIgnoreCase);
 
@@ -62,10 +62,7 @@ public sealed partial class AlertEvaluator(UsageAnalytics analytics, IUsageStore
     {
         if (rule.Kind == AlertKind.NoEvents)
         {
-            // Minutes since the newest event (a store without rollups reads today's events for it).
-            var latest = store is IUsageAggregateSource source
-                ? (await source.GetLatestAsync(rule.App, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Timestamp
-                : (await analytics.GetLiveAsync(rule.App, 1, cancellationToken).ConfigureAwait(false)).Latest.FirstOrDefault()?.Timestamp;
+            var latest = await analytics.GetNewestAsync(rule.App, cancellationToken).ConfigureAwait(false);
             return latest is { } at ? Math.Max(0, (now - at).TotalMinutes) : double.PositiveInfinity;
         }
 

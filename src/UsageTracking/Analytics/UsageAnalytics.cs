@@ -54,6 +54,17 @@ public sealed class UsageAnalytics
         return Compute(query, all, now, table);
     }
 
+    /// <summary>When the newest event was tracked (null for an empty table): from the store's index, or today's events read back.</summary>
+    public async Task<DateTimeOffset?> GetNewestAsync(string? appName, CancellationToken cancellationToken = default)
+    {
+        if (_store is IUsageAggregateSource source)
+        {
+            return (await source.GetLatestAsync(appName, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Timestamp;
+        }
+
+        return (await GetLiveAsync(appName, 1, cancellationToken).ConfigureAwait(false)).Latest.FirstOrDefault()?.Timestamp;
+    }
+
     /// <summary>The live update: today's counts and the newest events.</summary>
     public async Task<LiveSnapshot> GetLiveAsync(string? appName, int latest = 10, CancellationToken cancellationToken = default)
     {
