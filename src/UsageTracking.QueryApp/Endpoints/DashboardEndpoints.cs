@@ -1,6 +1,5 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -113,32 +112,18 @@ public static class DashboardEndpoints
         var query = UsageQuery.LastDays(n, DateTimeOffset.UtcNow, string.IsNullOrWhiteSpace(app) ? null : app.Trim());
         var events = dashboard.Store.ReadEventsAsync(query, context.RequestAborted);
         var name = $"usage-{DateTime.UtcNow:yyyyMMdd}-{n}d.{exportFormat.ToString().ToLowerInvariant()}";
-        context.Response.ContentType = UsageExport.ContentType(exportFormat);
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
         if (exportFormat != ExportFormat.Xlsx)
         {
             // CSV and JSON stream straight to the client as rows are read.
+            context.Response.ContentType = UsageExport.ContentType(exportFormat);
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
             await UsageExport.WriteAsync(context.Response.Body, events, exportFormat, cancellationToken: context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
         // The zip writer is synchronous: the workbook goes through a temporary file, then to the client.
-        var temporary = Path.Combine(Path.GetTempPath(), $"usage-export-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.xlsx");
-        try
-        {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            {
-                await UsageExport.WriteAsync(file, events, exportFormat, cancellationToken: context.RequestAborted).ConfigureAwait(false);
-            }
-
-            context.Response.ContentLength = new FileInfo(temporary).Length;
-            await using var read = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await read.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        await BufferedDownload.SendAsync(context, name, UsageExport.ContentType(exportFormat),
+            (file, ct) => UsageExport.WriteAsync(file, events, exportFormat, cancellationToken: ct)).ConfigureAwait(false);
     }
 
     // Exports need the API key when one is configured (scripts and schedulers use them); otherwise, like metrics and

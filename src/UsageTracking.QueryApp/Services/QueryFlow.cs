@@ -5,6 +5,7 @@ using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Generation;
 using UsageTracking.QueryApp.Presentation;
 using UsageTracking.QueryApp.Sql;
+using UsageTracking.Reporting;
 using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.QueryApp.Services;
@@ -187,7 +188,6 @@ public sealed partial class QueryFlow(
     {
         ArgumentNullException.ThrowIfNull(context);
         var watch = Stopwatch.StartNew();
-        var cancellationToken = context.RequestAborted;
         var excel = !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
         if (runs.Get(runId, session.SessionId) is not { } run)
         {
@@ -196,27 +196,15 @@ public sealed partial class QueryFlow(
         }
 
         var source = catalog.Get(run.SourceId);
-        var temporary = Path.Combine(Path.GetTempPath(), $"usage-query-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.{(excel ? "xlsx" : "csv")}");
-        long rows;
         try
         {
-            // Written to a temporary file first: a failure half-way becomes a clear error, not a truncated download.
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            await using (var reader = await source.OpenAsync(run.Sql, _options.QueryTimeout * 4, cancellationToken).ConfigureAwait(false))
+            var rows = await BufferedDownload.SendAsync(context, $"query-result.{(excel ? "xlsx" : "csv")}", UsageExport.ContentType(excel ? ExportFormat.Xlsx : ExportFormat.Csv), async (file, ct) =>
             {
-                rows = excel
-                    ? await XlsxExport.WriteAsync(file, reader, _options.DownloadRowLimit, cancellationToken).ConfigureAwait(false)
-                    : await CsvExport.WriteAsync(file, reader, _options.DownloadRowLimit, cancellationToken).ConfigureAwait(false);
-            }
-
-            context.Response.ContentType = excel ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8";
-            context.Response.Headers.ContentDisposition = $"attachment; filename=\"query-result.{(excel ? "xlsx" : "csv")}\"";
-            context.Response.ContentLength = new FileInfo(temporary).Length;
-            await using (var file = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
-            {
-                await file.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
-            }
-
+                await using var reader = await source.OpenAsync(run.Sql, _options.QueryTimeout * 4, ct).ConfigureAwait(false);
+                return excel
+                    ? await XlsxExport.WriteAsync(file, reader, _options.DownloadRowLimit, ct).ConfigureAwait(false)
+                    : await CsvExport.WriteAsync(file, reader, _options.DownloadRowLimit, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             Track(session, Actions.DownloadResults, watch, new() { ["run_id"] = run.Id, ["format"] = excel ? "xlsx" : "csv", ["rows"] = rows, ["sql"] = run.Sql });
         }
         catch (QueryFailedException ex)
@@ -226,10 +214,6 @@ public sealed partial class QueryFlow(
             {
                 await Results.Json(new { error = ex.Message }, statusCode: StatusCodes.Status502BadGateway).ExecuteAsync(context).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            File.Delete(temporary);
         }
     }
 
