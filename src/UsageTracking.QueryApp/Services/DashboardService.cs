@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using UsageTracking.Analytics;
 using UsageTracking.Reporting;
@@ -56,8 +54,7 @@ public sealed class DashboardService(UsageTracker tracker, IOptions<UsageTrackin
             return true;
         }
 
-        var given = request.Headers["X-API-Key"].ToString();
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        return SharedSecret.Matches(request.Headers["X-API-Key"].ToString(), key);
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

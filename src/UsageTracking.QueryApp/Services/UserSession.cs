@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Mail;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace UsageTracking.QueryApp.Services;
@@ -69,7 +68,7 @@ public sealed class AccessGrants
     public bool TryGrant(string sessionId, string? entered, string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var matches = CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(entered ?? "")), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        var matches = SharedSecret.Matches(entered, key);
         if (matches)
         {
             _granted[sessionId] = true;
