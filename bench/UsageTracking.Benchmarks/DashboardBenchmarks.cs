@@ -74,6 +74,8 @@ internal static class SyntheticUsage
         var store = new SqliteUsageStore(path);
         if (File.Exists(path) && (await store.GetExtentAsync(null, default)).Rows == rows)
         {
+            // As the app's writer does at start: brings rollups written by an older version of the store up to date.
+            await store.EnsureSchemaAsync(allowUpgrade: true, default);
             return store;
         }
 

@@ -23,8 +23,9 @@ CREATE TABLE IF NOT EXISTS "central_app_usage_funnel_daily" (
 CREATE TABLE IF NOT EXISTS "central_app_usage_duration_hourly" (
     hour TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, events INTEGER NOT NULL,
     PRIMARY KEY (hour, app_name, bucket)) WITHOUT ROWID;
--- The highest rowid of the usage table the rollups have counted. The store moves it with each batch it writes; when
--- another tool inserts rows, it falls behind MAX(rowid), and stats and dashboards count the rows themselves (correct,
--- slower) until `usage rebuild-rollups` recounts everything and catches it up.
+-- The highest rowid of the usage table the rollups have counted, created last. The store moves it with each batch it
+-- writes; when another tool inserts rows, it falls behind MAX(rowid), and stats and dashboards count the rows themselves
+-- (correct, slower) until `usage rebuild-rollups` recounts everything and catches it up. -1: nothing counted yet; the
+-- store fills the rollups from the rows when it finds them so.
 CREATE TABLE IF NOT EXISTS "central_app_usage_rollup_state" (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
-INSERT OR IGNORE INTO "central_app_usage_rollup_state" VALUES (1, (SELECT COALESCE(MAX(rowid), 0) FROM "central_app_usage"));
+INSERT OR IGNORE INTO "central_app_usage_rollup_state" VALUES (1, -1);

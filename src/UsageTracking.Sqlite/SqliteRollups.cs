@@ -52,6 +52,8 @@ internal sealed class SqliteRollups(string table)
         CREATE TABLE IF NOT EXISTS {Durations} (
             hour TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, events INTEGER NOT NULL,
             PRIMARY KEY (hour, app_name, bucket)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {State} (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
+        INSERT OR IGNORE INTO {State} VALUES (1, -1);
         """;
 
     public bool Exist(SqliteConnection connection, SqliteTransaction? transaction = null)
@@ -59,21 +61,26 @@ internal sealed class SqliteRollups(string table)
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
-        command.Parameters.AddWithValue("$name", table + "_hourly");
+        // The state table is created last, so its presence means the whole set exists and has been filled at least once.
+        command.Parameters.AddWithValue("$name", table + "_rollup_state");
         return (long)command.ExecuteScalar()! == 1;
     }
 
-    /// <summary>Creates the tables when missing; returns true when they were created (and so must be filled from the rows).</summary>
+    /// <summary>
+    /// Creates the tables when missing (or completes a set from before the state table) and returns true: the caller then
+    /// fills them from the rows, which also levels the state with the table.
+    /// </summary>
     public bool Ensure(SqliteConnection connection)
     {
-        var created = !Exist(connection);
+        if (Exist(connection))
+        {
+            return false;
+        }
+
         using var command = connection.CreateCommand();
-        command.CommandText = (created ? CreateSql : "") + $"""
-            CREATE TABLE IF NOT EXISTS {State} (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
-            INSERT OR IGNORE INTO {State} VALUES (1, {(created ? "-1" : $"(SELECT COALESCE(MAX(rowid), 0) FROM {_raw})")});
-            """;
+        command.CommandText = CreateSql;
         command.ExecuteNonQuery();
-        return created;
+        return true;
     }
 
     /// <summary>Whether the rollups have counted every row of the usage table (no other tool has written since).</summary>

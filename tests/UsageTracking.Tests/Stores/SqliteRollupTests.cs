@@ -114,6 +114,26 @@ public sealed class SqliteRollupTests : IDisposable
     }
 
     [Fact]
+    public async Task RollupsFromBeforeTheStateTable_AreReadSafely_AndRebuiltAtTheNextStart()
+    {
+        var events = Events(1_000, 7);
+        await using (var store = new SqliteUsageStore(_folder.Database))
+        {
+            await store.WriteBatchAsync(events, default);
+        }
+
+        // The layout of the first rollups: every table but the state. Readers must not fail on it, nor trust it.
+        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_rollup_state; DELETE FROM central_app_usage_hourly;");
+        await using var reopened = new SqliteUsageStore(_folder.Database);
+        Assert.Equal(1_000, (await reopened.GetAggregatesAsync(Everything, default)).Hourly.Sum(h => h.Events));
+        Assert.Equal(1_000, (await reopened.GetExtentAsync(null, default)).Rows);
+        Assert.Equal(1_000, (await reopened.GetStatsAsync(new UsageQuery(Start, Start.AddDays(11)), default)).TotalEvents);
+
+        await reopened.EnsureSchemaAsync(true, default);
+        await AssertRollupsMatchRows(reopened);
+    }
+
+    [Fact]
     public async Task RowsFromOtherTools_AreNeverMiscounted_AndTheRollupsCatchUpAfterARebuild()
     {
         await using var store = new SqliteUsageStore(_folder.Database);
