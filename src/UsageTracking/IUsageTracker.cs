@@ -38,8 +38,10 @@ public interface IUsageTracker : IAsyncDisposable, IDisposable
     Task<UsageStats> GetUsageStatsAsync(string? userEmail = null, int days = 30, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Waits until every event tracked before the call is written or spooled, for at most
-    /// <see cref="UsageTrackingOptions.ShutdownTimeout"/>. Never throws; the result says what happened.
+    /// Waits, for at most <see cref="UsageTrackingOptions.ShutdownTimeout"/>, until every event tracked before the call is in
+    /// the store — including events that overflowed the queue into the spool — or the store has refused to take more.
+    /// Never throws; <see cref="FlushResult.Completed"/> is true only when everything reached the store, and
+    /// <see cref="FlushResult.OnDisk"/> says how many events still wait in the spool.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting (the events are still delivered later).</param>
     Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default);

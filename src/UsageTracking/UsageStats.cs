@@ -32,14 +32,19 @@ public sealed record ActionCount(string Action, long Count);
 /// <param name="DistinctUsers">Distinct users on it.</param>
 public sealed record DayCount(DateOnly Day, long Count, long DistinctUsers);
 
-/// <summary>What a flush achieved: counts of events handled between the call and its return.</summary>
-/// <param name="Written">Events written to the store.</param>
-/// <param name="Spooled">Events put in the on-disk spool because the store could not take them.</param>
-/// <param name="Dropped">Events lost (only when the spool itself was full or failing; see the logs).</param>
+/// <summary>What a flush achieved: counts of events handled between the call and its return, and what still waits.</summary>
+/// <param name="Written">Events written to the store (live ones and replayed ones).</param>
+/// <param name="Spooled">Events put in the on-disk spool because the store could not take them, or because the queue was full.</param>
+/// <param name="Dropped">Events lost (only when the spool itself was full or failing; the log says so at warning level).</param>
 /// <param name="Quarantined">Events the store rejected one by one, kept in the quarantine folder with the reason.</param>
-/// <param name="Pending">Events still queued when the flush stopped waiting.</param>
-/// <param name="Completed">False when the flush stopped waiting (timeout or cancellation) before the queue drained.</param>
-public sealed record FlushResult(long Written, long Spooled, long Dropped, long Quarantined, long Pending, bool Completed);
+/// <param name="Pending">Events still in memory when the flush returned (some may have been tracked after the call).</param>
+/// <param name="OnDisk">Events waiting in the spool when the flush returned: safe on disk, not in the store yet.</param>
+/// <param name="Completed">
+/// True only when every event tracked before the call is in the store (or was quarantined or dropped, and counted so):
+/// false when the flush stopped waiting (timeout, cancellation) or the store could not take everything, which then waits
+/// in the spool (<paramref name="OnDisk"/>).
+/// </param>
+public sealed record FlushResult(long Written, long Spooled, long Dropped, long Quarantined, long Pending, long OnDisk, bool Completed);
 
 /// <summary>The tracker's delivery counters since start, and the state of its queue and spool.</summary>
 /// <param name="Store">Where events go, safe to show (no secrets).</param>

@@ -48,7 +48,7 @@ public sealed class UsageTracker : IUsageTracker
         var spool = _spool;
         BackgroundWriter? writer = null;
         _metrics = new TrackerMetrics(meterFactory, options.AppName, _counters, () => writer?.QueueDepth ?? 0, () => spool.Bytes, () => spool.Files);
-        writer = new BackgroundWriter(options, store, _spool, _counters, _normalizer, _metrics, _logger, time, userInfo);
+        writer = new BackgroundWriter(options, store, _spool, _counters, new DropReporter(_logger, time), _normalizer, _metrics, _logger, time, userInfo);
         _writer = writer;
         Log.Started(_logger, options.AppName, store.Description, _spool.Directory);
         if (_spool.StartupError is { } spoolError)
@@ -226,7 +226,7 @@ public sealed class UsageTracker : IUsageTracker
     {
         if (_writer is null)
         {
-            return new FlushResult(0, 0, 0, 0, 0, Completed: true);
+            return new FlushResult(0, 0, 0, 0, 0, 0, Completed: true);
         }
 
         var (written, spooled, dropped, quarantined) = (_counters.Written, _counters.Spooled, _counters.DroppedTotal, _counters.Quarantined);
@@ -237,6 +237,7 @@ public sealed class UsageTracker : IUsageTracker
             _counters.DroppedTotal - dropped,
             _counters.Quarantined - quarantined,
             _writer.QueueDepth,
+            _spool!.Events,
             completed);
     }
 

@@ -7,7 +7,7 @@ namespace UsageTracking.Implementation;
 /// The on-disk spool: a folder of JSON-lines files replayed oldest first (names start with UTC ticks).
 /// <list type="bullet">
 /// <item><c>*-b-*.jsonl</c>: a batch the store could not take, written to a temporary name and renamed, so it is whole or absent.</item>
-/// <item><c>*-o-*.jsonl</c>: events that found the in-memory queue full, appended on the caller's thread.</item>
+/// <item><c>*-o-*.jsonl</c>: a chunk of events that found the in-memory queue full, written whole like a batch.</item>
 /// <item><c>*-j-*.jsonl</c>: the durable-mode journal; deleted once every event in it is written or spooled, replayed after a crash.</item>
 /// <item><c>quarantine/*.jsonl</c>: events the store refused on their own, with the reason; never replayed automatically.</item>
 /// </list>
@@ -25,10 +25,11 @@ internal sealed class Spool : IDisposable
     private readonly Lock _appendLock = new();
     private readonly HashSet<string> _ownFiles = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _appendBuffer = new(1024);
+    private readonly Dictionary<string, int> _eventsByFile = new(StringComparer.Ordinal);
     private AppendFile? _journal;
-    private AppendFile? _overflow;
     private long _bytes;
     private int _files;
+    private long _events;
 
     public Spool(string directory, long maxBytes, TimeProvider time, DeliveryCounters counters)
     {
@@ -64,9 +65,19 @@ internal sealed class Spool : IDisposable
 
     public int Files => Volatile.Read(ref _files);
 
+    /// <summary>
+    /// Events waiting in files this process wrote or has read (a file left by an earlier run is counted once the replay
+    /// opens it); the durable journal is not counted, since its events are still queued in memory as well.
+    /// </summary>
+    public long Events => Interlocked.Read(ref _events);
+
     /// <summary>Writes a whole batch as one new file. False when the spool is full or the disk refuses; the caller counts the loss.</summary>
     public bool TryWriteBatch(IReadOnlyList<UsageEvent> events, out DropReason failure) =>
         TryWriteFile(NewName("b"), events, out failure);
+
+    /// <summary>Writes a chunk of events that found the queue full, as one new file.</summary>
+    public bool TryWriteOverflow(IReadOnlyList<UsageEvent> events, out DropReason failure) =>
+        TryWriteFile(NewName("o"), events, out failure);
 
     /// <summary>Appends one event to the durable journal before the caller's <c>Track</c> returns.</summary>
     public JournalSegment? AppendJournal(UsageEvent e)
@@ -97,57 +108,6 @@ internal sealed class Spool : IDisposable
             }
 
             return segment;
-        }
-    }
-
-    /// <summary>Appends an event that found the queue full; it is replayed like a spooled batch.</summary>
-    public bool AppendOverflow(UsageEvent e, out DropReason failure)
-    {
-        lock (_appendLock)
-        {
-            if (Bytes >= _maxBytes)
-            {
-                failure = DropReason.SpoolFull;
-                return false;
-            }
-
-            try
-            {
-                _overflow ??= OpenAppendFile("o", journal: false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                failure = DropReason.SpoolError;
-                return false;
-            }
-
-            if (!Append(_overflow, e))
-            {
-                failure = DropReason.SpoolError;
-                return false;
-            }
-
-            if (_overflow.Length >= AppendFileMaxBytes)
-            {
-                CloseAppendFile(ref _overflow);
-            }
-
-            failure = default;
-            return true;
-        }
-    }
-
-    /// <summary>Closes the overflow file so the replay can take it.</summary>
-    public void SealOverflow()
-    {
-        if (Volatile.Read(ref _overflow) is null)
-        {
-            return;
-        }
-
-        lock (_appendLock)
-        {
-            CloseAppendFile(ref _overflow);
         }
     }
 
@@ -219,6 +179,14 @@ internal sealed class Spool : IDisposable
         if (corrupt > 0)
         {
             _counters.AddCorruptSpoolLines(corrupt);
+        }
+
+        lock (_eventsByFile)
+        {
+            if (_eventsByFile.TryAdd(path, events.Count))
+            {
+                Interlocked.Add(ref _events, events.Count);
+            }
         }
 
         return new SpoolLease(this, path, stream, events, corrupt);
@@ -300,7 +268,6 @@ internal sealed class Spool : IDisposable
         lock (_appendLock)
         {
             CloseAppendFile(ref _journal);
-            CloseAppendFile(ref _overflow);
         }
     }
 
@@ -308,6 +275,13 @@ internal sealed class Spool : IDisposable
     {
         Interlocked.Add(ref _bytes, -length);
         Interlocked.Decrement(ref _files);
+        lock (_eventsByFile)
+        {
+            if (_eventsByFile.Remove(path, out var events))
+            {
+                Interlocked.Add(ref _events, -events);
+            }
+        }
     }
 
     internal bool TryWriteRemainder(string originalPath, IReadOnlyList<UsageEvent> remaining)
@@ -353,6 +327,12 @@ internal sealed class Spool : IDisposable
 
         Interlocked.Add(ref _bytes, buffer.WrittenCount);
         Interlocked.Increment(ref _files);
+        lock (_eventsByFile)
+        {
+            _eventsByFile[path] = events.Count;
+            Interlocked.Add(ref _events, events.Count);
+        }
+
         failure = default;
         return true;
     }
