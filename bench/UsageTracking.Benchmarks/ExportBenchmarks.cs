@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using UsageTracking.Reporting.Tables;
+using UsageTracking.Sql;
 
 namespace UsageTracking.Benchmarks;
 
@@ -37,7 +38,7 @@ public class ExportBenchmarks
 }
 
 /// <summary>Deterministic rows shaped like the demo data: 10 columns of text, numbers, dates and a boolean.</summary>
-internal sealed class SyntheticRows(int count) : ITableReader
+internal sealed class SyntheticRows(int count) : IRowReader
 {
     private static readonly string[] Phases = ["Phase 1", "Phase 2", "Phase 3", "Phase 4"];
     private int _index = -1;

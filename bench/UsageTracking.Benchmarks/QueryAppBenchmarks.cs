@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using UsageTracking.QueryApp;
 using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Generation;
+using UsageTracking.Sqlite;
 
 namespace UsageTracking.Benchmarks;
 
@@ -42,7 +43,7 @@ public class QueryAppBenchmarks
         _client = new HttpClient(new HttpClientHandler { UseCookies = true }) { BaseAddress = new Uri(_app.Urls.First()) };
         await _client.GetAsync("/");
         _generator = new OfflineSqlGenerator();
-        var source = new SqliteDataSource("demo", "demo", "clinical_trials", Path.Combine(_folder, "demo-clinical-trials.db"), DemoData.Table);
+        var source = new DataSource("demo", "demo", "clinical_trials", new SqliteSqlSource(Path.Combine(_folder, "demo-clinical-trials.db"), DemoData.Table));
         _request = new GenerationRequest("How many Pfizer studies started since 2020 by phase?", source, await source.GetSchemaAsync(default), []);
     }
 

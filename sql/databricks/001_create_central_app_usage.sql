@@ -4,5 +4,5 @@
 CREATE TABLE IF NOT EXISTS central_app_usage (
   timestamp TIMESTAMP, app_name STRING, user STRING, action STRING,
   event_id STRING, session_id STRING, detail STRING, duration_ms DOUBLE, model STRING,
-  input_tokens BIGINT, output_tokens BIGINT, cost_usd DECIMAL(18,6), properties STRING)
+  input_tokens BIGINT, output_tokens BIGINT, cost_usd DECIMAL(18,6), properties STRING, is_error BOOLEAN)
 USING DELTA CLUSTER BY (timestamp);

@@ -12,7 +12,10 @@ CREATE TABLE IF NOT EXISTS "central_app_usage" (
     input_tokens  bigint,
     output_tokens bigint,
     cost_usd      numeric,
-    properties    jsonb
+    properties    jsonb,
+    -- true for errors (TrackError, or an action named *_error); NULL on rows written before the column existed,
+    -- which count as errors by the naming rule: COALESCE(is_error, action LIKE '%\_error%').
+    is_error      boolean
 );
 -- The idempotency key: batches are written with INSERT ... ON CONFLICT (event_id) DO NOTHING.
 CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);

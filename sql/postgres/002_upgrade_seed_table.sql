@@ -9,6 +9,7 @@ ALTER TABLE "central_app_usage"
     ADD COLUMN IF NOT EXISTS input_tokens bigint,
     ADD COLUMN IF NOT EXISTS output_tokens bigint,
     ADD COLUMN IF NOT EXISTS cost_usd numeric,
-    ADD COLUMN IF NOT EXISTS properties jsonb;
+    ADD COLUMN IF NOT EXISTS properties jsonb,
+    ADD COLUMN IF NOT EXISTS is_error boolean;
 CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);
 CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_time" ON "central_app_usage" (app_name, "timestamp");

@@ -13,7 +13,10 @@ CREATE TABLE IF NOT EXISTS "central_app_usage" (
     input_tokens  INTEGER,
     output_tokens INTEGER,
     cost_usd      REAL,
-    properties    TEXT
+    properties    TEXT,
+    -- 1 for errors (TrackError, or an action named *_error); NULL on rows written before the column existed,
+    -- which count as errors by the naming rule: COALESCE(is_error, action LIKE '%\_error%' ESCAPE '\').
+    is_error      INTEGER
 );
 -- The idempotency key: a retried or replayed event is written once (INSERT ... ON CONFLICT (event_id) DO NOTHING).
 CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);

@@ -9,5 +9,6 @@ ALTER TABLE central_app_usage ADD COLUMN input_tokens INTEGER;
 ALTER TABLE central_app_usage ADD COLUMN output_tokens INTEGER;
 ALTER TABLE central_app_usage ADD COLUMN cost_usd REAL;
 ALTER TABLE central_app_usage ADD COLUMN properties TEXT;
+ALTER TABLE central_app_usage ADD COLUMN is_error INTEGER;
 CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);
 CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_time" ON "central_app_usage" (app_name, "timestamp");

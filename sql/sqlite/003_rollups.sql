@@ -5,9 +5,9 @@
 CREATE TABLE IF NOT EXISTS "central_app_usage_hourly" (
     hour TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, model TEXT NOT NULL,
     events INTEGER NOT NULL, duration_count INTEGER NOT NULL, duration_sum REAL NOT NULL,
-    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL,
+    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, errors INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (hour, app_name, action, model)) WITHOUT ROWID;
--- Distinct users per day, with their events and errors (action LIKE '%_error%').
+-- Distinct users per day, with their events and errors (is_error, or for rows without it the naming rule).
 CREATE TABLE IF NOT EXISTS "central_app_usage_user_daily" (
     day TEXT NOT NULL, app_name TEXT NOT NULL, "user" TEXT NOT NULL, events INTEGER NOT NULL, errors INTEGER NOT NULL,
     PRIMARY KEY (day, app_name, "user")) WITHOUT ROWID;

@@ -14,17 +14,28 @@ internal sealed class CliHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private CliHost(ServiceProvider services, UsageTracker tracker)
+    private CliHost(ServiceProvider services)
     {
         _services = services;
-        Tracker = tracker;
+        Options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTrackingOptions>>().Value;
+        Store = services.GetRequiredService<IUsageStore>();
     }
 
-    public UsageTracker Tracker { get; }
+    /// <summary>The tracker, started on first use: maintenance commands never start one (it would begin replaying the spool).</summary>
+    public UsageTracker Tracker => _services.GetRequiredService<UsageTracker>();
 
-    public UsageTrackingOptions Options => Tracker.Options;
+    public UsageTrackingOptions Options { get; }
 
-    public IUsageStore Store => Tracker.Store;
+    /// <summary>Where events are written (its description and schema).</summary>
+    public IUsageStore Store { get; }
+
+    /// <summary>Every stat and panel, read through the store's capabilities.</summary>
+    public Analytics.UsageAnalytics Analytics => _services.GetRequiredService<Analytics.UsageAnalytics>();
+
+    /// <summary>A capability the command needs from the store, or one sentence saying the store has not got it.</summary>
+    public T Require<T>(string ability)
+        where T : class =>
+        _services.GetService<T>() ?? throw new CliUsageException($"The usage store ({Store.Description}) cannot {ability}.");
 
     /// <summary>A user as the store holds it: hashed when UsageTracking:Privacy:HashUsers is on.</summary>
     public string? StoredUser(string? user) => user is null ? null : Options.Privacy.StoredUser(user);
@@ -34,29 +45,27 @@ internal sealed class CliHost : IAsyncDisposable
         var provider = BuildServices(parse, adjust);
         try
         {
-            return new CliHost(provider, provider.GetRequiredService<UsageTracker>());
+            return new CliHost(provider);
         }
         catch
         {
-            provider.Dispose();
+            provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
     }
 
-    /// <summary>The settings alone, without starting a tracker (which would begin replaying the spool).</summary>
+    /// <summary>The settings alone, without a store or a tracker.</summary>
     public static UsageTrackingOptions ReadOptions(ParseResult parse)
     {
-        using var provider = BuildServices(parse, null);
-        return provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTrackingOptions>>().Value;
-    }
-
-    /// <summary>The settings and the store, without a tracker: for maintenance that must not race the spool's replay.</summary>
-    public static (UsageTrackingOptions Options, IUsageStore Store) CreateStore(ParseResult parse)
-    {
-        using var provider = BuildServices(parse, null);
-        var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTrackingOptions>>().Value;
-        var section = provider.GetRequiredService<IConfiguration>().GetSection(UsageTrackingOptions.SectionName);
-        return (options, UsageStoreFactory.Create(options, section));
+        var provider = BuildServices(parse, null);
+        try
+        {
+            return provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTrackingOptions>>().Value;
+        }
+        finally
+        {
+            provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static ServiceProvider BuildServices(ParseResult parse, Action<UsageTrackingOptions>? adjust)
@@ -123,9 +132,6 @@ internal sealed class CliHost : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Tracker.DisposeAsync().ConfigureAwait(false);
-        await _services.DisposeAsync().ConfigureAwait(false);
-    }
+    /// <summary>Flushes and stops the tracker, if one was started, then closes the store.</summary>
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

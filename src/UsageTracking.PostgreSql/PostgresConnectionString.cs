@@ -10,15 +10,14 @@ namespace UsageTracking.PostgreSql;
 public static class PostgresConnectionString
 {
     /// <summary>
-    /// The connection string the store uses for <paramref name="options"/>: <c>ConnectionString</c>, else
+    /// The connection string the store uses: <paramref name="connectionString"/> (<c>UsageTracking:ConnectionString</c>), else
     /// <c>Postgres:ConnectionString</c> of the <c>UsageTracking</c> section, else <c>DATABASE_URL</c>; parsed as <see cref="Resolve"/> does.
     /// </summary>
-    /// <param name="options">The tracker's options.</param>
+    /// <param name="connectionString">The configured connection string, if any.</param>
     /// <param name="section">The <c>UsageTracking</c> configuration section, when configuration is used.</param>
-    public static NpgsqlConnectionStringBuilder For(UsageTrackingOptions options, Microsoft.Extensions.Configuration.IConfiguration? section)
+    public static NpgsqlConnectionStringBuilder For(string? connectionString, Microsoft.Extensions.Configuration.IConfiguration? section)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var configured = !string.IsNullOrWhiteSpace(options.ConnectionString) ? options.ConnectionString : section?["Postgres:ConnectionString"];
+        var configured = !string.IsNullOrWhiteSpace(connectionString) ? connectionString : section?["Postgres:ConnectionString"];
         return Resolve(configured, Environment.GetEnvironmentVariable("DATABASE_URL"));
     }
 

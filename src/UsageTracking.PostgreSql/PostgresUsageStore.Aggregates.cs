@@ -4,183 +4,139 @@ using UsageTracking.Analytics;
 namespace UsageTracking.PostgreSql;
 
 /// <summary>
-/// The dashboard's aggregates, grouped by PostgreSQL rather than read back row by row: hourly activity and the
-/// duration histogram from the rows in the range (the app's index narrows them), users per day from the daily rollup
-/// when it answers, and funnel sessions by day.
+/// The dashboard's aggregates: read from the rollups the triggers keep, or — for a table without them (a seed table, or
+/// one the store may not alter) — grouped by PostgreSQL from the rows in the range, never read back row by row.
 /// </summary>
 public sealed partial class PostgresUsageStore
 {
     /// <inheritdoc />
-    public async Task<UsageAggregates> GetAggregatesAsync(UsageQuery query, CancellationToken cancellationToken)
+    public async Task<UsageAggregates> GetAggregatesAsync(UsageQuery query, AggregateParts parts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var columns = await ColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
-        if (columns.Count == 0)
+        var shape = await ShapeAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (!shape.Exists)
         {
             return new UsageAggregates([], [], [], []);
         }
 
-        var tz = IsTimestampTz(columns);
-        var extended = columns.ContainsKey("event_id");
-        var utc = tz ? "(\"timestamp\" AT TIME ZONE 'UTC')" : "\"timestamp\"";
         var since = query.Since.UtcDateTime;
-        var hours = query with { Since = new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero), User = null };
-        var lastDay = query.Until.AddTicks(-1).UtcDateTime.Date;
-        var days = query with { Since = new DateTimeOffset(since.Date, TimeSpan.Zero), Until = new DateTimeOffset(lastDay.AddDays(1), TimeSpan.Zero), User = null };
+        var fromHour = new DateTime(since.Year, since.Month, since.Day, since.Hour, 0, 0, DateTimeKind.Unspecified);
+        var untilHour = DateTime.SpecifyKind(query.Until.UtcDateTime, DateTimeKind.Unspecified);
+        var fromDay = DateOnly.FromDateTime(since);
+        var lastDay = DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime);
+        var rollups = await _rollups.ExistAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        var rows = new RowRanges(query);
 
         var hourly = new List<HourlyActivity>();
-        var sums = extended
-            ? "COUNT(duration_ms), COALESCE(SUM(duration_ms), 0), COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint, COALESCE(SUM(cost_usd), 0)"
-            : "0::bigint, 0::float8, 0::bigint, 0::bigint, 0::numeric";
-        await using (var command = Command(connection, $"""
-            SELECT date_trunc('hour', {utc}) AS hour, action, {(extended ? "COALESCE(model, '')" : "''")} AS model, COUNT(*), {sums}
-            FROM {_table} WHERE {Where(hours)} GROUP BY 1, 2, 3
-            """, hours, tz))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        if (parts.HasFlag(AggregateParts.Hourly))
         {
+            await using var command = rollups
+                ? Rollup(connection, $"""
+                    SELECT hour, action, model, SUM(events)::bigint, SUM(errors)::bigint, SUM(duration_count)::bigint, SUM(duration_sum),
+                           SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cost_usd)
+                    FROM {_rollups.Hourly} WHERE hour >= $1 AND hour < $2{App(query, 3)} GROUP BY 1, 2, 3 HAVING SUM(events) > 0
+                    """, fromHour, untilHour, query.AppName)
+                : Command(connection, $"""
+                    SELECT date_trunc('hour', {shape.Utc}), action, {(shape.Has("model") ? "COALESCE(model, '')" : "''")}, COUNT(*),
+                           COUNT(*) FILTER (WHERE {shape.Error}), {(shape.Extended ? "COUNT(duration_ms), COALESCE(SUM(duration_ms), 0), COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint, COALESCE(SUM(cost_usd), 0)" : "0::bigint, 0::float8, 0::bigint, 0::bigint, 0::numeric")}
+                    FROM {_table} WHERE {Where(rows.Hours)} GROUP BY 1, 2, 3
+                    """, rows.Hours, shape);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 hourly.Add(new HourlyActivity(Utc(reader.GetDateTime(0)), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
-                    reader.GetDouble(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetDecimal(8)));
+                    reader.GetInt64(5), reader.GetDouble(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetDecimal(9)));
             }
         }
 
         var users = new List<DailyUserActivity>();
-        var fromRollup = await RollupExistsAsync(connection, null, cancellationToken).ConfigureAwait(false);
-        await using (var command = fromRollup
-            ? new NpgsqlCommand($"""
-                SELECT day, "user", SUM(events)::bigint, (SUM(events) FILTER (WHERE action LIKE '%\_error%'))::bigint
-                FROM {_daily} WHERE events > 0 AND day >= $1 AND day < $2{(query.AppName is null ? "" : " AND app_name = $3")} GROUP BY 1, 2
-                """, connection)
-            {
-                Parameters = { new() { Value = DateOnly.FromDateTime(since.Date) }, new() { Value = DateOnly.FromDateTime(lastDay.AddDays(1)) } },
-            }
-            : Command(connection, $"""
-                SELECT ({utc})::date AS day, "user", COUNT(*), COUNT(*) FILTER (WHERE action LIKE '%\_error%')
-                FROM {_table} WHERE {Where(days)} GROUP BY 1, 2
-                """, days, tz))
+        if (parts.HasFlag(AggregateParts.Users))
         {
-            if (fromRollup && query.AppName is not null)
-            {
-                command.Parameters.AddWithValue(query.AppName);
-            }
-
+            await using var command = rollups
+                ? Rollup(connection, $"""
+                    SELECT day, "user", SUM(events)::bigint, SUM(errors)::bigint FROM {_rollups.Users}
+                    WHERE day >= $1 AND day <= $2{App(query, 3)} GROUP BY 1, 2 HAVING SUM(events) > 0
+                    """, fromDay, lastDay, query.AppName)
+                : Command(connection, $"""
+                    SELECT ({shape.Utc})::date, "user", COUNT(*), COUNT(*) FILTER (WHERE {shape.Error}) FROM {_table} WHERE {Where(rows.Days)} GROUP BY 1, 2
+                    """, rows.Days, shape);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                users.Add(new DailyUserActivity(reader.GetFieldValue<DateOnly>(0), reader.IsDBNull(1) ? "" : reader.GetString(1), reader.GetInt64(2),
-                    reader.IsDBNull(3) ? 0 : reader.GetInt64(3)));
+                users.Add(new DailyUserActivity(reader.GetFieldValue<DateOnly>(0), reader.IsDBNull(1) ? "" : reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
             }
         }
 
         var sessions = new List<DailySessionStep>();
-        var durations = new List<HourlyDurationBucket>();
-        if (extended)
+        if (parts.HasFlag(AggregateParts.Sessions) && shape.Extended)
         {
             var funnel = string.Join(", ", UsageActions.Funnel.Select(a => $"'{a}'"));
-            await using (var command = Command(connection, $"""
-                SELECT ({utc})::date AS day, action, COUNT(DISTINCT session_id)
-                FROM {_table} WHERE {Where(days)} AND action IN ({funnel}) AND session_id <> '' GROUP BY 1, 2
-                """, days, tz))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            await using var command = rollups
+                ? Rollup(connection, $"SELECT day, action, COUNT(*) FROM {_rollups.Sessions} WHERE day >= $1 AND day <= $2{App(query, 3)} GROUP BY 1, 2",
+                    fromDay, lastDay, query.AppName)
+                : Command(connection, $"""
+                    SELECT ({shape.Utc})::date, action, COUNT(DISTINCT session_id) FROM {_table}
+                    WHERE {Where(rows.Days)} AND action IN ({funnel}) AND session_id <> '' GROUP BY 1, 2
+                    """, rows.Days, shape);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    sessions.Add(new DailySessionStep(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), reader.GetInt64(2)));
-                }
+                sessions.Add(new DailySessionStep(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), reader.GetInt64(2)));
             }
+        }
 
-            // The same buckets as DurationBuckets.Of: 0 below 1 ms, then 10 % wide.
-            await using (var command = Command(connection, $"""
-                SELECT date_trunc('hour', {utc}) AS hour,
-                       CASE WHEN duration_ms < 1 THEN 0 ELSE LEAST(400, 1 + floor(ln(duration_ms) / ln(1.1)))::int END AS bucket, COUNT(*)
-                FROM {_table} WHERE {Where(hours)} AND duration_ms IS NOT NULL AND duration_ms <> 'NaN'::float8
-                    AND duration_ms <> 'Infinity'::float8 AND duration_ms <> '-Infinity'::float8
-                GROUP BY 1, 2
-                """, hours, tz))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        var durations = new List<HourlyDurationBucket>();
+        if (parts.HasFlag(AggregateParts.Durations) && shape.Extended)
+        {
+            await using var command = rollups
+                ? Rollup(connection, $"""
+                    SELECT hour, bucket, SUM(events)::bigint FROM {_rollups.Durations} WHERE hour >= $1 AND hour < $2{App(query, 3)} GROUP BY 1, 2 HAVING SUM(events) > 0
+                    """, fromHour, untilHour, query.AppName)
+                : Command(connection, $"""
+                    SELECT date_trunc('hour', {shape.Utc}),
+                           CASE WHEN duration_ms < 1 THEN 0 ELSE LEAST(400, 1 + floor(ln(duration_ms) / ln(1.1)))::int END, COUNT(*)
+                    FROM {_table} WHERE {Where(rows.Hours)} AND duration_ms IS NOT NULL AND duration_ms NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+                    GROUP BY 1, 2
+                    """, rows.Hours, shape);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    durations.Add(new HourlyDurationBucket(Utc(reader.GetDateTime(0)), reader.GetInt32(1), reader.GetInt64(2)));
-                }
+                durations.Add(new HourlyDurationBucket(Utc(reader.GetDateTime(0)), reader.GetInt32(1), reader.GetInt64(2)));
             }
         }
 
         return new UsageAggregates(hourly, users, sessions, durations);
     }
 
-    /// <inheritdoc />
-    public async Task<TableExtent> GetExtentAsync(string? appName, CancellationToken cancellationToken)
+    private static string App(UsageQuery query, int parameter) => query.AppName is null ? "" : $" AND app_name = ${parameter}";
+
+    private static NpgsqlCommand Rollup(NpgsqlConnection connection, string sql, object from, object until, string? app)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var columns = await ColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
-        if (columns.Count == 0)
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(until);
+        if (app is not null)
         {
-            return new TableExtent(0, null, null);
+            command.Parameters.AddWithValue(app);
         }
 
-        var filter = appName is null ? "" : " WHERE app_name = $1";
-        var rows = await RollupExistsAsync(connection, null, cancellationToken).ConfigureAwait(false)
-            ? $"SELECT COALESCE(SUM(events), 0)::bigint FROM {_daily}{filter}"
-            : $"SELECT COUNT(*) FROM {_table}{filter}";
-        // The ends through an index: the app's (app_name, timestamp), or over all apps the UUIDv7 event ids, which follow time.
-        var ends = appName is not null || !columns.ContainsKey("event_id")
-            ? $"SELECT (SELECT MIN(\"timestamp\") FROM {_table}{filter}), (SELECT MAX(\"timestamp\") FROM {_table}{filter})"
-            : $"SELECT (SELECT \"timestamp\" FROM {_table} WHERE event_id IS NOT NULL ORDER BY event_id LIMIT 1), (SELECT \"timestamp\" FROM {_table} WHERE event_id IS NOT NULL ORDER BY event_id DESC LIMIT 1)";
-        await using var count = new NpgsqlCommand(rows, connection);
-        await using var range = new NpgsqlCommand(ends, connection);
-        if (appName is not null)
-        {
-            count.Parameters.AddWithValue(appName);
-            range.Parameters.AddWithValue(appName);
-        }
-
-        var total = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        await using var reader = await range.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : Utc(reader.GetDateTime(i));
-        return new TableExtent(total, At(0), At(1));
+        return command;
     }
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<UsageEvent>> GetLatestAsync(string? appName, int count, CancellationToken cancellationToken)
+    /// <summary>The raw rows of the whole hours and days a range overlaps (aggregates answer whole hours and days).</summary>
+    private sealed class RowRanges
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var columns = await ColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
-        if (columns.Count == 0)
+        public RowRanges(UsageQuery query)
         {
-            return [];
+            var since = query.Since.UtcDateTime;
+            Hours = query with { Since = new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero), User = null };
+            var lastDay = query.Until.AddTicks(-1).UtcDateTime.Date;
+            Days = query with { Since = new DateTimeOffset(since.Date, TimeSpan.Zero), Until = new DateTimeOffset(lastDay.AddDays(1), TimeSpan.Zero), User = null };
         }
 
-        var extended = columns.ContainsKey("event_id");
-        var order = appName is null && extended ? "ORDER BY event_id DESC" : "ORDER BY \"timestamp\" DESC";
-        await using var command = new NpgsqlCommand(
-            $"SELECT \"timestamp\", app_name, \"user\", action, {(extended ? "duration_ms" : "NULL::float8")} FROM {_table}"
-            + (appName is null ? "" : " WHERE app_name = $2") + $" {order} LIMIT $1", connection);
-        command.Parameters.AddWithValue(count);
-        if (appName is not null)
-        {
-            command.Parameters.AddWithValue(appName);
-        }
+        public UsageQuery Hours { get; }
 
-        var latest = new List<UsageEvent>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            latest.Add(new UsageEvent
-            {
-                Timestamp = Utc(reader.GetDateTime(0)),
-                AppName = reader.IsDBNull(1) ? "" : reader.GetString(1),
-                User = reader.IsDBNull(2) ? "" : reader.GetString(2),
-                Action = reader.IsDBNull(3) ? "" : reader.GetString(3),
-                DurationMs = reader.IsDBNull(4) ? null : reader.GetDouble(4),
-            });
-        }
-
-        return latest;
+        public UsageQuery Days { get; }
     }
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using CsvHelper;
 using UsageTracking.Reporting.Tables;
+using UsageTracking.Sql;
 
 namespace UsageTracking.Reporting;
 
@@ -224,7 +225,7 @@ public static class UsageExport
     }
 
     /// <summary>Events as rows for the Excel writer: timestamps as dates, numbers as numbers.</summary>
-    private sealed class EventTable(IAsyncEnumerable<UsageEvent> events, Action<long>? progress, CancellationToken cancellationToken) : ITableReader
+    private sealed class EventTable(IAsyncEnumerable<UsageEvent> events, Action<long>? progress, CancellationToken cancellationToken) : IRowReader
     {
         private readonly IAsyncEnumerator<UsageEvent> _events = events.GetAsyncEnumerator(cancellationToken);
         private long _count;

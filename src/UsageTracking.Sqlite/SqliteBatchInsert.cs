@@ -16,19 +16,20 @@ internal sealed class SqliteBatchInsert : IDisposable
     private const int SqliteDone = 101;
 
     private readonly SqliteConnection _connection;
-    private readonly StoreSchemaMode _mode;
+    private readonly bool _compat;
+    private readonly bool _flagged;
     private sqlite3_stmt? _statement;
 
-    public SqliteBatchInsert(SqliteConnection connection, string quotedTable, StoreSchemaMode mode)
+    public SqliteBatchInsert(SqliteConnection connection, string quotedTable, TableShape shape)
     {
         _connection = connection;
-        _mode = mode;
-        string[] columns = mode == StoreSchemaMode.Compat
-            ? ["timestamp", "app_name", "user", "action"]
-            : ["timestamp", "app_name", "user", "action", "event_id", "session_id", "detail", "duration_ms", "model", "input_tokens", "output_tokens", "cost_usd", "properties"];
+        _compat = !shape.Extended;
+        // The extended columns in UsageColumns order, bound by position below; is_error last, when the table has it.
+        _flagged = shape.Extended && shape.Has("is_error");
+        var columns = (_compat ? UsageColumns.Seed : UsageColumns.All.Where(c => c.Name != "is_error" || _flagged)).Select(c => c.Name).ToList();
         // ON CONFLICT (event_id) DO NOTHING rather than INSERT OR IGNORE: only a repeated event is skipped;
         // any other constraint (NOT NULL, a CHECK or trigger of the operator's) still fails, so the event is quarantined, not silently lost.
-        var conflict = mode == StoreSchemaMode.Compat ? "" : " ON CONFLICT (event_id) DO NOTHING";
+        var conflict = _compat ? "" : " ON CONFLICT (event_id) DO NOTHING";
         var sql = $"INSERT INTO {quotedTable} ({string.Join(", ", columns.Select(SqliteUsageStore.Quote))}) " +
                   $"VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))}){conflict}";
         Check(raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement));
@@ -44,7 +45,7 @@ internal sealed class SqliteBatchInsert : IDisposable
         raw.sqlite3_bind_text16(statement, 1, timestamp[..length]);
         Text(statement, 2, e.AppName ?? "");
         Text(statement, 3, e.User ?? "");
-        if (_mode == StoreSchemaMode.Compat)
+        if (_compat)
         {
             Text(statement, 4, e.CompatAction);
         }
@@ -60,6 +61,10 @@ internal sealed class SqliteBatchInsert : IDisposable
             Integer(statement, 11, e.OutputTokens);
             Real(statement, 12, e.CostUsd is { } cost ? (double)cost : null);
             Text(statement, 13, e.PropertiesJson);
+            if (_flagged)
+            {
+                raw.sqlite3_bind_int64(statement, 14, e.IsError ? 1 : 0);
+            }
         }
 
         var rc = raw.sqlite3_step(statement);

@@ -38,7 +38,7 @@ internal sealed class SqliteRollups(string table)
         CREATE TABLE IF NOT EXISTS {Hourly} (
             hour TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, model TEXT NOT NULL,
             events INTEGER NOT NULL, duration_count INTEGER NOT NULL, duration_sum REAL NOT NULL,
-            input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL,
+            input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, errors INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (hour, app_name, action, model)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS {Users} (
             day TEXT NOT NULL, app_name TEXT NOT NULL, "user" TEXT NOT NULL, events INTEGER NOT NULL, errors INTEGER NOT NULL,
@@ -67,12 +67,12 @@ internal sealed class SqliteRollups(string table)
     }
 
     /// <summary>
-    /// Creates the tables when missing (or completes a set from before the state table) and returns true: the caller then
-    /// fills them from the rows, which also levels the state with the table.
+    /// Creates the tables when missing (or completes a set from before the state table, or adds the hourly error counts to
+    /// a set from before them) and returns true: the caller then fills them from the rows, which also levels the state.
     /// </summary>
     public bool Ensure(SqliteConnection connection)
     {
-        if (Exist(connection))
+        if (Exist(connection) && HourlyCountsErrors(connection))
         {
             return false;
         }
@@ -80,7 +80,21 @@ internal sealed class SqliteRollups(string table)
         using var command = connection.CreateCommand();
         command.CommandText = CreateSql;
         command.ExecuteNonQuery();
+        if (!HourlyCountsErrors(connection))
+        {
+            command.CommandText = $"ALTER TABLE {Hourly} ADD COLUMN errors INTEGER NOT NULL DEFAULT 0";
+            command.ExecuteNonQuery();
+        }
+
         return true;
+    }
+
+    private bool HourlyCountsErrors(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = 'errors'";
+        command.Parameters.AddWithValue("$table", table + "_hourly");
+        return (long)command.ExecuteScalar()! == 1;
     }
 
     /// <summary>Whether the rollups have counted every row of the usage table (no other tool has written since).</summary>
@@ -129,15 +143,16 @@ internal sealed class SqliteRollups(string table)
     {
         var sums = builder.Build();
         using (var command = Prepare(connection, transaction, $"""
-            INSERT INTO {Hourly} VALUES ($hour, $app, $action, $model, $events, $dcount, $dsum, $in, $out, $cost)
+            INSERT INTO {Hourly} (hour, app_name, action, model, events, duration_count, duration_sum, input_tokens, output_tokens, cost_usd, errors)
+            VALUES ($hour, $app, $action, $model, $events, $dcount, $dsum, $in, $out, $cost, $errors)
             ON CONFLICT DO UPDATE SET events = events + excluded.events, duration_count = duration_count + excluded.duration_count,
                 duration_sum = duration_sum + excluded.duration_sum, input_tokens = input_tokens + excluded.input_tokens,
-                output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd
-            """, app, "$hour", "$action", "$model", "$events", "$dcount", "$dsum", "$in", "$out", "$cost"))
+                output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd, errors = errors + excluded.errors
+            """, app, "$hour", "$action", "$model", "$events", "$dcount", "$dsum", "$in", "$out", "$cost", "$errors"))
         {
             foreach (var h in sums.Hourly)
             {
-                Run(command, Hour(h.Hour), h.Action, h.Model, h.Events, h.DurationCount, h.DurationSum, h.InputTokens, h.OutputTokens, (double)h.CostUsd);
+                Run(command, Hour(h.Hour), h.Action, h.Model, h.Events, h.DurationCount, h.DurationSum, h.InputTokens, h.OutputTokens, (double)h.CostUsd, h.Errors);
             }
         }
 
@@ -192,7 +207,7 @@ internal sealed class SqliteRollups(string table)
     /// Recomputes the rollups of whole UTC days from <paramref name="from"/> up to <paramref name="until"/> (all time when null)
     /// from the usage table's rows, in one transaction.
     /// </summary>
-    public void Rebuild(SqliteConnection connection, bool extended, DateOnly? from = null, DateOnly? until = null)
+    public void Rebuild(SqliteConnection connection, TableShape shape, DateOnly? from = null, DateOnly? until = null)
     {
         using var transaction = connection.BeginTransaction();
         var dayFilter = from is null ? "" : " WHERE day >= $from AND day < $until";
@@ -208,27 +223,27 @@ internal sealed class SqliteRollups(string table)
 
         using var select = connection.CreateCommand();
         select.Transaction = transaction;
-        var columns = extended
-            ? "\"timestamp\", app_name, \"user\", action, session_id, duration_ms, model, input_tokens, output_tokens, cost_usd"
-            : "\"timestamp\", app_name, \"user\", action";
-        select.CommandText = $"SELECT {columns} FROM {_raw}" + (from is null ? "" : " WHERE \"timestamp\" >= $from AND \"timestamp\" < $until");
+        // Column positions are UsageColumns' order, NULL where the table lacks one.
+        select.CommandText = $"SELECT {SqliteUsageStore.SelectList(shape, "event_id", "detail", "properties")} FROM {_raw}" + (from is null ? "" : " WHERE \"timestamp\" >= $from AND \"timestamp\" < $until");
         Bind(select, from, until);
         var pending = new List<(string, UsageEvent)>(RebuildChunk);
         using (var reader = select.ExecuteReader())
         {
             while (reader.Read())
             {
+                var action = reader.GetString(3);
                 pending.Add((reader.GetString(1), new UsageEvent
                 {
                     Timestamp = SqliteUsageStore.ParseTimestamp(reader.GetString(0)),
                     User = reader.GetString(2),
-                    Action = reader.GetString(3),
-                    SessionId = extended && !reader.IsDBNull(4) ? reader.GetString(4) : null,
-                    DurationMs = extended && !reader.IsDBNull(5) ? reader.GetDouble(5) : null,
-                    Model = extended && !reader.IsDBNull(6) ? reader.GetString(6) : null,
-                    InputTokens = extended && !reader.IsDBNull(7) ? reader.GetInt64(7) : null,
-                    OutputTokens = extended && !reader.IsDBNull(8) ? reader.GetInt64(8) : null,
-                    CostUsd = extended && !reader.IsDBNull(9) ? (decimal)reader.GetDouble(9) : null,
+                    Action = action,
+                    SessionId = reader.IsDBNull(5) ? null : reader.GetString(5),
+                    DurationMs = reader.IsDBNull(7) ? null : reader.GetDouble(7),
+                    Model = reader.IsDBNull(8) ? null : reader.GetString(8),
+                    InputTokens = reader.IsDBNull(9) ? null : reader.GetInt64(9),
+                    OutputTokens = reader.IsDBNull(10) ? null : reader.GetInt64(10),
+                    CostUsd = reader.IsDBNull(11) ? null : (decimal)reader.GetDouble(11),
+                    IsError = UsageErrors.IsError(reader.IsDBNull(13) ? null : reader.GetInt64(13) != 0, action),
                 }));
                 if (pending.Count == RebuildChunk)
                 {
@@ -264,23 +279,27 @@ internal sealed class SqliteRollups(string table)
         return days;
     }
 
-    /// <summary>Drops rollups of days before <paramref name="day"/> (retention deleted their rows).</summary>
-    public void DropBefore(SqliteConnection connection, DateOnly day)
+    /// <summary>Drops rollups of days before <paramref name="day"/>, of one app or all (retention deleted their rows).</summary>
+    public void DropBefore(SqliteConnection connection, DateOnly day, string? appName)
     {
         using var transaction = connection.BeginTransaction();
         foreach (var (rollup, column) in new[] { (Hourly, "hour"), (Users, "day"), (Sessions, "day"), (Funnel, "day"), (Durations, "hour") })
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"DELETE FROM {rollup} WHERE {column} < $day";
+            command.CommandText = $"DELETE FROM {rollup} WHERE {column} < $day" + (appName is null ? "" : " AND app_name = $app");
             command.Parameters.AddWithValue("$day", Day(day));
+            if (appName is not null)
+            {
+                command.Parameters.AddWithValue("$app", appName);
+            }
             command.ExecuteNonQuery();
         }
 
         transaction.Commit();
     }
 
-    public async Task<UsageAggregates> ReadAsync(SqliteConnection connection, UsageQuery query, CancellationToken cancellationToken)
+    public async Task<UsageAggregates> ReadAsync(SqliteConnection connection, UsageQuery query, AggregateParts parts, CancellationToken cancellationToken)
     {
         var since = query.Since.UtcDateTime;
         var fromHour = Hour(new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero));
@@ -290,37 +309,49 @@ internal sealed class SqliteRollups(string table)
         var app = query.AppName is null ? "" : " AND app_name = $app";
 
         var hourly = new List<HourlyActivity>();
-        await foreach (var r in ReadRows(connection, $"""
-            SELECT hour, action, model, SUM(events), SUM(duration_count), SUM(duration_sum), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd)
-            FROM {Hourly} WHERE hour >= $from AND hour < $until{app} GROUP BY hour, action, model
-            """, fromHour, untilText, query.AppName, cancellationToken).ConfigureAwait(false))
+        if (parts.HasFlag(AggregateParts.Hourly))
         {
-            hourly.Add(new HourlyActivity(ParseHour(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetDouble(5),
-                r.GetInt64(6), r.GetInt64(7), (decimal)r.GetDouble(8)));
+            await foreach (var r in ReadRows(connection, $"""
+                SELECT hour, action, model, SUM(events), SUM(errors), SUM(duration_count), SUM(duration_sum), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd)
+                FROM {Hourly} WHERE hour >= $from AND hour < $until{app} GROUP BY hour, action, model
+                """, fromHour, untilText, query.AppName, cancellationToken).ConfigureAwait(false))
+            {
+                hourly.Add(new HourlyActivity(ParseHour(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
+                    r.GetDouble(6), r.GetInt64(7), r.GetInt64(8), (decimal)r.GetDouble(9)));
+            }
         }
 
         var users = new List<DailyUserActivity>();
-        await foreach (var r in ReadRows(connection, $"""
-            SELECT day, "user", SUM(events), SUM(errors) FROM {Users} WHERE day >= $from AND day <= $until{app} GROUP BY day, "user"
-            """, fromDay, lastDay, query.AppName, cancellationToken).ConfigureAwait(false))
+        if (parts.HasFlag(AggregateParts.Users))
         {
-            users.Add(new DailyUserActivity(ParseDay(r.GetString(0)), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+            await foreach (var r in ReadRows(connection, $"""
+                SELECT day, "user", SUM(events), SUM(errors) FROM {Users} WHERE day >= $from AND day <= $until{app} GROUP BY day, "user"
+                """, fromDay, lastDay, query.AppName, cancellationToken).ConfigureAwait(false))
+            {
+                users.Add(new DailyUserActivity(ParseDay(r.GetString(0)), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+            }
         }
 
         var sessions = new List<DailySessionStep>();
-        await foreach (var r in ReadRows(connection, $"""
-            SELECT day, action, SUM(sessions) FROM {Funnel} WHERE day >= $from AND day <= $until{app} GROUP BY day, action
-            """, fromDay, lastDay, query.AppName, cancellationToken).ConfigureAwait(false))
+        if (parts.HasFlag(AggregateParts.Sessions))
         {
-            sessions.Add(new DailySessionStep(ParseDay(r.GetString(0)), r.GetString(1), r.GetInt64(2)));
+            await foreach (var r in ReadRows(connection, $"""
+                SELECT day, action, SUM(sessions) FROM {Funnel} WHERE day >= $from AND day <= $until{app} GROUP BY day, action
+                """, fromDay, lastDay, query.AppName, cancellationToken).ConfigureAwait(false))
+            {
+                sessions.Add(new DailySessionStep(ParseDay(r.GetString(0)), r.GetString(1), r.GetInt64(2)));
+            }
         }
 
         var durations = new List<HourlyDurationBucket>();
-        await foreach (var r in ReadRows(connection, $"""
-            SELECT hour, bucket, SUM(events) FROM {Durations} WHERE hour >= $from AND hour < $until{app} GROUP BY hour, bucket
-            """, fromHour, untilText, query.AppName, cancellationToken).ConfigureAwait(false))
+        if (parts.HasFlag(AggregateParts.Durations))
         {
-            durations.Add(new HourlyDurationBucket(ParseHour(r.GetString(0)), (int)r.GetInt64(1), r.GetInt64(2)));
+            await foreach (var r in ReadRows(connection, $"""
+                SELECT hour, bucket, SUM(events) FROM {Durations} WHERE hour >= $from AND hour < $until{app} GROUP BY hour, bucket
+                """, fromHour, untilText, query.AppName, cancellationToken).ConfigureAwait(false))
+            {
+                durations.Add(new HourlyDurationBucket(ParseHour(r.GetString(0)), (int)r.GetInt64(1), r.GetInt64(2)));
+            }
         }
 
         return new UsageAggregates(hourly, users, sessions, durations);

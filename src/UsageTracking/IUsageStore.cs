@@ -1,9 +1,11 @@
 namespace UsageTracking;
 
 /// <summary>
-/// Where events are kept. A store only knows how to ensure its schema, write a batch and answer
-/// queries; the tracker owns queueing, batching, retry, the circuit breaker, the spool and metrics.
-/// Implementations are called by one writer at a time for writes, and concurrently for reads.
+/// Where events are written: the one capability every store has. A store only prepares its table, writes a batch and
+/// says what a failure means; the tracker owns queueing, batching, retry, the circuit breaker, the spool and metrics.
+/// Reading back, aggregates, retention and read-only SQL are separate capabilities (<see cref="IUsageReader"/>,
+/// <see cref="Analytics.IUsageAggregates"/>, <see cref="IUsageRetention"/>, <see cref="Sql.IUsageSqlSource"/>) that a store
+/// package registers beside it when it has them. Writes come from one writer at a time.
 /// </summary>
 public interface IUsageStore : IAsyncDisposable
 {
@@ -25,26 +27,6 @@ public interface IUsageStore : IAsyncDisposable
     /// <param name="batch">Normalised events.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken);
-
-    /// <summary>Summarises events matching <paramref name="query"/>.</summary>
-    /// <param name="query">Range and filters.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    Task<UsageStats> GetStatsAsync(UsageQuery query, CancellationToken cancellationToken);
-
-    /// <summary>Streams events matching <paramref name="query"/>, oldest first.</summary>
-    /// <param name="query">Range and filters.</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    IAsyncEnumerable<UsageEvent> ReadEventsAsync(UsageQuery query, CancellationToken cancellationToken);
-
-    /// <summary>Deletes rows older than <paramref name="cutoff"/>; returns how many.</summary>
-    /// <param name="cutoff">Rows with an earlier timestamp go.</param>
-    /// <param name="cancellationToken">Cancels the cleanup (rows already deleted stay deleted).</param>
-    Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
-
-    /// <summary>Deletes every row of the given users (right to erasure); returns how many.</summary>
-    /// <param name="users">The users as stored (for hashed users, their hashes).</param>
-    /// <param name="cancellationToken">Cancels the deletion.</param>
-    Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken);
 
     /// <summary>
     /// Says whether a failed write may succeed if repeated (<see cref="StoreErrorKind.Transient"/>) or was
@@ -81,50 +63,24 @@ public enum StoreErrorKind
     Uncertain,
 }
 
-/// <summary>A time range and optional filters for reading the usage table.</summary>
-/// <param name="Since">Start (inclusive).</param>
-/// <param name="Until">End (exclusive).</param>
-/// <param name="AppName">Only this app; null for all.</param>
-/// <param name="User">Only this user; null for all.</param>
-public sealed record UsageQuery(DateTimeOffset Since, DateTimeOffset Until, string? AppName = null, string? User = null)
-{
-    /// <summary>
-    /// The last <paramref name="days"/> UTC days including today: from midnight <paramref name="days"/>−1 days ago until
-    /// just after <paramref name="now"/>. Whole days, so per-day counts are complete and stores can answer from daily rollups.
-    /// </summary>
-    /// <param name="days">How many days, 1 or more (1 is today).</param>
-    /// <param name="now">The current time.</param>
-    /// <param name="appName">Only this app; null for all.</param>
-    /// <param name="user">Only this user; null for all.</param>
-    public static UsageQuery LastDays(int days, DateTimeOffset now, string? appName = null, string? user = null)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
-        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        return new UsageQuery(midnight.AddDays(-(days - 1)), now.AddSeconds(1), appName, user);
-    }
-}
-
-/// <summary>Creates a store by name; each store package has one, found through <see cref="UsageStoreProviderAttribute"/>.</summary>
+/// <summary>
+/// Registers one store's capabilities; each store package has one, found through <see cref="UsageStoreProviderAttribute"/>
+/// when <see cref="UsageTrackingOptions.Store"/> names it. It does what the package's own <c>Add…UsageStore()</c> does.
+/// </summary>
 public interface IUsageStoreProvider
 {
     /// <summary>The name used in <see cref="UsageTrackingOptions.Store"/>, such as <c>sqlite</c>.</summary>
     string Name { get; }
 
-    /// <summary>Creates the store. Throws <see cref="ArgumentException"/> naming the setting when its settings are wrong.</summary>
-    /// <param name="context">The tracker's options, configuration and services.</param>
-    IUsageStore Create(UsageStoreContext context);
+    /// <summary>Registers the store and the capabilities it has (<see cref="IUsageStore"/> and any of the read capabilities).</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The <c>UsageTracking</c> configuration section, when configuration is used; store settings live under it.</param>
+    void AddStore(Microsoft.Extensions.DependencyInjection.IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration? configuration);
 }
 
-/// <summary>What a store provider gets to build a store.</summary>
-/// <param name="Options">The tracker's options.</param>
-/// <param name="Configuration">The <c>UsageTracking</c> configuration section, when configuration is used.</param>
-/// <param name="LoggerFactory">For the store's own logs.</param>
-/// <param name="TimeProvider">The clock.</param>
-public sealed record UsageStoreContext(
-    UsageTrackingOptions Options,
-    Microsoft.Extensions.Configuration.IConfiguration? Configuration,
-    Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory,
-    TimeProvider TimeProvider);
+/// <summary>Which store <c>AddUsageTracking</c> (or a store package's <c>Add…UsageStore()</c>) registered, to check it against the settings at start.</summary>
+/// <param name="Name">The store's name, as in <see cref="UsageTrackingOptions.Store"/>.</param>
+public sealed record UsageStoreRegistration(string Name);
 
 /// <summary>Marks the store provider of a store assembly, so <c>Store = name</c> finds it when the package is referenced.</summary>
 /// <param name="providerType">A public type implementing <see cref="IUsageStoreProvider"/> with a parameterless constructor.</param>

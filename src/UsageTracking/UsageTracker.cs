@@ -1,7 +1,10 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using UsageTracking.Analytics;
 using UsageTracking.Implementation;
 
 namespace UsageTracking;
@@ -14,6 +17,7 @@ public sealed class UsageTracker : IUsageTracker
 {
     private readonly UsageTrackingOptions _options;
     private readonly IUsageStore _store;
+    private readonly UsageAnalytics? _analytics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly DeliveryCounters _counters = new();
@@ -24,12 +28,15 @@ public sealed class UsageTracker : IUsageTracker
     private readonly bool _enabled;
     private readonly bool _durable;
     private readonly IReadOnlyDictionary<string, ModelPrice> _prices;
+    private IAsyncDisposable? _ownedServices;
     private int _disposed;
 
-    private UsageTracker(UsageTrackingOptions options, IUsageStore store, ILoggerFactory loggerFactory, TimeProvider time, IMeterFactory? meterFactory)
+    internal UsageTracker(UsageTrackingOptions options, IUsageStore store, IUsageRetention? retention, UsageAnalytics? analytics,
+        ILoggerFactory loggerFactory, TimeProvider time, IMeterFactory? meterFactory)
     {
         _options = options;
         _store = store;
+        _analytics = analytics;
         _time = time;
         _logger = loggerFactory.CreateLogger("UsageTracking");
         var failureLevel = options.DebugLogging ? LogLevel.Warning : LogLevel.Debug;
@@ -48,7 +55,7 @@ public sealed class UsageTracker : IUsageTracker
         var spool = _spool;
         BackgroundWriter? writer = null;
         _metrics = new TrackerMetrics(meterFactory, options.AppName, _counters, () => writer?.QueueDepth ?? 0, () => spool.Bytes, () => spool.Files);
-        writer = new BackgroundWriter(options, store, _spool, _counters, new DropReporter(_logger, time), _normalizer, _metrics, _logger, time, userInfo);
+        writer = new BackgroundWriter(options, store, retention, _spool, _counters, new DropReporter(_logger, time), _normalizer, _metrics, _logger, time, userInfo);
         _writer = writer;
         Log.Started(_logger, options.AppName, store.Description, _spool.Directory);
         if (_spool.StartupError is { } spoolError)
@@ -66,23 +73,26 @@ public sealed class UsageTracker : IUsageTracker
     /// <summary>The options in force (after environment overrides).</summary>
     public UsageTrackingOptions Options => _options;
 
-    /// <summary>The store events go to.</summary>
-    public IUsageStore Store => _store;
-
     /// <summary>The spool folder in use.</summary>
     public string SpoolDirectory => _options.ResolvedSpoolDirectory;
 
     /// <summary>
-    /// Creates a tracker for an app without dependency injection. Throws <see cref="ArgumentException"/> naming the
-    /// setting when the options are invalid or the store's package is missing; tracking calls never throw after that.
+    /// Creates a tracker for an app without dependency injection, with the store <see cref="UsageTrackingOptions.Store"/>
+    /// names. Throws <see cref="ArgumentException"/> naming the setting when the options are invalid or the store's package
+    /// is missing; tracking calls never throw after that.
     /// </summary>
     /// <param name="options">The settings; <c>ANALYTICS_ENABLED</c> and <c>DEBUG_LOGGING</c> from the environment are applied.</param>
     public static UsageTracker Create(UsageTrackingOptions options) => Create(options, loggerFactory: null);
 
-    /// <summary>Creates a tracker with logging, and optionally a store of your own (for example a custom backend).</summary>
+    /// <summary>
+    /// Creates a tracker with logging, and optionally a store of your own for writes (for example a custom backend).
+    /// Without <paramref name="store"/>, the store <see cref="UsageTrackingOptions.Store"/> names is registered with all its
+    /// capabilities, exactly as <c>services.AddUsageTracking(…)</c> does; a store passed here is only written to, so
+    /// <see cref="GetUsageStatsAsync"/> and the retention cleanup need the store package's registration instead.
+    /// </summary>
     /// <param name="options">The settings.</param>
     /// <param name="loggerFactory">Where the tracker logs; null for none.</param>
-    /// <param name="store">The store to use instead of the one <see cref="UsageTrackingOptions.Store"/> names.</param>
+    /// <param name="store">A store to write to instead of the one <see cref="UsageTrackingOptions.Store"/> names.</param>
     /// <param name="timeProvider">The clock; null for the system clock.</param>
     /// <param name="meterFactory">Creates the <c>UsageTracking</c> meter; null for a standalone meter.</param>
     /// <param name="configuration">The <c>UsageTracking</c> configuration section, for store-specific settings.</param>
@@ -90,21 +100,43 @@ public sealed class UsageTracker : IUsageTracker
         TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null, IConfiguration? configuration = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var effective = options.Clone();
-        effective.ApplyEnvironment();
-        effective.ThrowIfInvalid();
-        loggerFactory ??= NullLoggerFactory.Instance;
-        timeProvider ??= TimeProvider.System;
-        store ??= StoreResolver.Resolve(effective.Store, [])
-            .Create(new UsageStoreContext(effective, configuration, loggerFactory, timeProvider));
-        return new UsageTracker(effective, store, loggerFactory, timeProvider, meterFactory);
-    }
+        var settings = options.Clone();
+        settings.ApplyEnvironment();
+        settings.ThrowIfInvalid();
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton(timeProvider ?? TimeProvider.System);
+        if (meterFactory is not null)
+        {
+            services.AddSingleton(meterFactory);
+        }
 
-    internal static UsageTracker Create(UsageTrackingOptions options, IUsageStoreProvider provider, ILoggerFactory loggerFactory,
-        TimeProvider timeProvider, IMeterFactory? meterFactory, IConfiguration? configuration)
-    {
-        var store = provider.Create(new UsageStoreContext(options, configuration, loggerFactory, timeProvider));
-        return new UsageTracker(options, store, loggerFactory, timeProvider, meterFactory);
+        if (store is not null)
+        {
+            // Registered before AddUsageTracking, which then selects no store package; the container disposes it with the tracker.
+            services.AddSingleton(_ => store);
+        }
+
+        services.AddUsageTracking(settings, configuration);
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            var tracker = provider.GetRequiredService<UsageTracker>();
+            tracker._ownedServices = provider;
+            return tracker;
+        }
+        catch (Exception ex)
+        {
+            // Stores are asynchronously disposable only.
+            provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (ex is OptionsValidationException invalid)
+            {
+                throw new ArgumentException(string.Join(" ", invalid.Failures), ex);
+            }
+
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -217,8 +249,13 @@ public sealed class UsageTracker : IUsageTracker
             throw new ArgumentOutOfRangeException(nameof(days), days, "days must be 1 or more.");
         }
 
+        if (_analytics is null)
+        {
+            throw new InvalidOperationException($"The usage store ({_store.Description}) was given without a reader: register the store package (Store = name) to read stats back.");
+        }
+
         var user = string.IsNullOrWhiteSpace(userEmail) ? null : _options.Privacy.StoredUser(userEmail);
-        return _store.GetStatsAsync(UsageQuery.LastDays(days, _time.GetUtcNow(), _options.AppName, user), cancellationToken);
+        return _analytics.GetStatsAsync(UsageQuery.LastDays(days, _time.GetUtcNow(), _options.AppName, user), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -279,8 +316,11 @@ public sealed class UsageTracker : IUsageTracker
             }
 
             _metrics?.Dispose();
-            var storeDisposal = _store.DisposeAsync().AsTask();
-            await Task.WhenAny(storeDisposal, Task.Delay(TimeSpan.FromSeconds(1), _time)).ConfigureAwait(false);
+            if (_ownedServices is { } services)
+            {
+                // The services of a tracker made by Create: the store goes with them, bounded so a dead store cannot hang the exit.
+                await Task.WhenAny(services.DisposeAsync().AsTask(), Task.Delay(TimeSpan.FromSeconds(1), _time)).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {

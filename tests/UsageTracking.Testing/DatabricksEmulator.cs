@@ -226,6 +226,11 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             {
                 statement.Fail("BAD_REQUEST", $"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{ex.Message}` cannot be found.", "42P01");
             }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                // A constraint of the table refused a row, as a Delta CHECK constraint would.
+                statement.Fail("BAD_REQUEST", $"[DELTA_VIOLATE_CONSTRAINT_WITH_VALUES] {ex.Message}", "23001");
+            }
         }
 
         _statements[statement.Id] = statement;
@@ -336,40 +341,46 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 break;
             case "merge_batch" or "insert_batch":
                 var events = JsonNode.Parse(p["batch"]!)!.AsArray().Select(ToEvent).ToList();
+                if (operation == "insert_batch")
+                {
+                    // A plain INSERT into the seed's 4 columns: the action arrives as the table will hold it.
+                    events = events.Select(e => e with { Detail = null, IsError = false }).ToList();
+                }
+
                 var before = Count(table);
                 await store.EnsureSchemaAsync(allowUpgrade: false, default);
                 await store.WriteBatchAsync(events, default);
                 statement.Succeed([("num_affected_rows", "LONG"), ("num_inserted_rows", "LONG")], [[$"{Count(table) - before}", $"{Count(table) - before}"]]);
                 break;
-            case "stats_totals":
-                var totals = await store.GetStatsAsync(Query(), default);
-                statement.Succeed([("events", "LONG"), ("users", "LONG"), ("errors", "LONG")], [[$"{totals.TotalEvents}", $"{totals.DistinctUsers}", $"{totals.ErrorCount}"]]);
+            case "read_latest":
+                var limit = int.Parse(System.Text.RegularExpressions.Regex.Match(sql, @"LIMIT (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+                var latest = await store.GetLatestAsync(p.GetValueOrDefault("app"), limit, default);
+                statement.Succeed([("timestamp", "TIMESTAMP"), ("app_name", "STRING"), ("user", "STRING"), ("action", "STRING"), ("duration_ms", "DOUBLE")],
+                    latest.Select(e => new[] { Ts(e.Timestamp), e.AppName, e.User, e.Action, e.DurationMs?.ToString("R", CultureInfo.InvariantCulture) }).ToList<string?[]>());
                 break;
-            case "stats_by_action":
-                var byAction = await store.GetStatsAsync(Query(), default);
-                statement.Succeed([("action", "STRING"), ("n", "LONG")], byAction.ByAction.Select(a => new[] { a.Action, $"{a.Count}" }).ToList<string?[]>());
-                break;
-            case "stats_by_day":
-                var byDay = await store.GetStatsAsync(Query(), default);
-                statement.Succeed([("day", "DATE"), ("n", "LONG"), ("users", "LONG")],
-                    byDay.ByDay.Select(d => new[] { d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"{d.Count}", $"{d.DistinctUsers}" }).ToList<string?[]>());
+            case "read_extent":
+                var extent = await store.GetExtentAsync(p.GetValueOrDefault("app"), default);
+                statement.Succeed([("rows", "LONG"), ("oldest", "TIMESTAMP"), ("newest", "TIMESTAMP")],
+                    [[$"{extent.Rows}", extent.Oldest is { } oldest ? Ts(oldest) : null, extent.Newest is { } newest ? Ts(newest) : null]]);
                 break;
             case "read_events":
                 var rows = new List<string?[]>();
                 await foreach (var e in store.ReadEventsAsync(Query(), default))
                 {
-                    rows.Add([e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), e.AppName, e.User, e.Action, e.EventId, e.SessionId, e.Detail,
+                    rows.Add([Ts(e.Timestamp), e.AppName, e.User, e.Action, e.EventId, e.SessionId, e.Detail,
                         e.DurationMs?.ToString("R", CultureInfo.InvariantCulture), e.Model, e.InputTokens?.ToString(CultureInfo.InvariantCulture),
-                        e.OutputTokens?.ToString(CultureInfo.InvariantCulture), e.CostUsd?.ToString(CultureInfo.InvariantCulture), e.PropertiesJson]);
+                        e.OutputTokens?.ToString(CultureInfo.InvariantCulture), e.CostUsd?.ToString(CultureInfo.InvariantCulture), e.PropertiesJson, e.IsError ? "true" : "false"]);
                 }
 
                 (string, string)[] columns = [("timestamp", "TIMESTAMP"), ("app_name", "STRING"), ("user", "STRING"), ("action", "STRING"), ("event_id", "STRING"), ("session_id", "STRING"),
-                    ("detail", "STRING"), ("duration_ms", "DOUBLE"), ("model", "STRING"), ("input_tokens", "LONG"), ("output_tokens", "LONG"), ("cost_usd", "DECIMAL"), ("properties", "STRING")];
-                var extended = Describe(table)!.Any(r => r[0] == "event_id");
-                statement.Succeed(extended ? columns : columns[..4], extended ? rows : rows.Select(r => r[..4]).ToList());
+                    ("detail", "STRING"), ("duration_ms", "DOUBLE"), ("model", "STRING"), ("input_tokens", "LONG"), ("output_tokens", "LONG"), ("cost_usd", "DECIMAL"), ("properties", "STRING"),
+                    ("is_error", "BOOLEAN")];
+                var present = Describe(table)!.Select(r => r[0]).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                var keep = Enumerable.Range(0, columns.Length).Where(i => present.Contains(columns[i].Item1)).ToArray();
+                statement.Succeed(keep.Select(i => columns[i]).ToList(), rows.Select(r => keep.Select(i => r[i]).ToArray()).ToList());
                 break;
             case "delete_older":
-                var deleted = await store.DeleteOlderThanAsync(DateTimeOffset.Parse(p["cutoff"]!, CultureInfo.InvariantCulture), default);
+                var deleted = await store.DeleteOlderThanAsync(DateTimeOffset.Parse(p["cutoff"]!, CultureInfo.InvariantCulture), p.GetValueOrDefault("app"), default);
                 statement.Succeed([("num_affected_rows", "LONG")], [[$"{deleted}"]]);
                 break;
             case "delete_users":
@@ -430,7 +441,10 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         OutputTokens = node["output_tokens"]?.GetValue<long>(),
         CostUsd = node["cost_usd"]?.GetValue<decimal>(),
         PropertiesJson = node["properties"]?.GetValue<string>(),
+        IsError = node["is_error"]?.GetValue<bool>() ?? false,
     };
+
+    private static string Ts(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private List<string?[]>? Describe(string table)
     {

@@ -7,7 +7,8 @@ internal static class CleanupCommand
     public static Command Create(TextWriter output)
     {
         var olderThan = new Option<int?>("--older-than-days") { Description = "Delete rows older than this many days; default UsageTracking:RetentionDays (180)." };
-        var command = new Command("cleanup", "Delete rows past the retention period.") { olderThan };
+        var allApps = new Option<bool>("--all-apps") { Description = "Delete every app's old rows, not just UsageTracking:AppName's." };
+        var command = new Command("cleanup", "Delete this app's rows past the retention period.") { olderThan, allApps };
         command.SetAction(async (parse, ct) =>
         {
             await using var host = CliHost.Create(parse);
@@ -19,8 +20,9 @@ internal static class CleanupCommand
 
             await host.EnsureStoreAsync(ct);
             var cutoff = DateTimeOffset.UtcNow.AddDays(-days);
-            var deleted = await host.Store.DeleteOlderThanAsync(cutoff, ct);
-            await output.WriteLineAsync($"Deleted {deleted:N0} rows older than {cutoff:yyyy-MM-dd HH:mm} UTC ({days} days).");
+            var app = parse.GetValue(allApps) ? null : host.Options.AppName;
+            var deleted = await host.Require<IUsageRetention>("delete rows").DeleteOlderThanAsync(cutoff, app, ct);
+            await output.WriteLineAsync($"Deleted {deleted:N0} rows of {(app is null ? "every app" : $"app {app}")} older than {cutoff:yyyy-MM-dd HH:mm} UTC ({days} days).");
             return UsageCli.Ok;
         });
         return command;

@@ -28,10 +28,11 @@ internal static class ExportCommand
             await using var host = CliHost.Create(parse);
             await host.EnsureStoreAsync(ct);
             var query = UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName, host.StoredUser(parse.GetValue(user)));
-            var rows = host.Store.ReadEventsAsync(query, ct);
+            var reader = host.Require<IUsageReader>("read events back");
+            var rows = reader.ReadEventsAsync(query, ct);
             // Flattened CSV needs every key for its header first: one pass to collect them, one to write.
             IReadOnlyList<string>? keys = parse.GetValue(flatten)
-                ? await PropertyColumns.CollectKeysAsync(host.Store.ReadEventsAsync(query, ct), ct)
+                ? await PropertyColumns.CollectKeysAsync(reader.ReadEventsAsync(query, ct), ct)
                 : null;
             var toStdout = path == "-";
             await using var stream = toStdout ? Console.OpenStandardOutput() : File.Create(path);
@@ -45,7 +46,7 @@ internal static class ExportCommand
             var interactive = !toStdout && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             if (interactive)
             {
-                var total = (await host.Store.GetStatsAsync(query, ct)).TotalEvents;
+                var total = (await host.Analytics.GetStatsAsync(query, ct)).TotalEvents;
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
                 written = 0;
                 await console.Progress().StartAsync(async progress =>

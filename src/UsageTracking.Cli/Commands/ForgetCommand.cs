@@ -17,11 +17,10 @@ internal static class ForgetCommand
                 throw new CliUsageException($"This deletes every row of {string.Join(", ", list)} for good; add --yes to go ahead.");
             }
 
-            var (options, store) = CliHost.CreateStore(parse);
-            await using (store)
+            await using (var host = CliHost.Create(parse))
             {
-                var result = await UsageErasure.ForgetAsync(options, store, list, ct);
-                await output.WriteLineAsync($"Erased {result.StoreRows:N0} rows from {store.Description} and {result.SpoolEvents:N0} events from the spool and quarantine.");
+                var result = await UsageErasure.ForgetAsync(host.Options, host.Require<IUsageRetention>("delete rows"), list, ct);
+                await output.WriteLineAsync($"Erased {result.StoreRows:N0} rows from {host.Store.Description} and {result.SpoolEvents:N0} events from the spool and quarantine.");
                 if (result.SpoolFilesInUse > 0)
                 {
                     throw new UsageStoreException($"{result.SpoolFilesInUse} spool files were in use by a running app and were left as they are; run forget again once it has stopped.");

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using UsageTracking.Sqlite;
 
 namespace UsageTracking.Cli.Commands;
 
@@ -12,15 +11,11 @@ internal static class RebuildRollupsCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var host = CliHost.Create(parse);
-            if (host.Store is not SqliteUsageStore sqlite)
-            {
-                throw new CliUsageException($"Only the SQLite store keeps rollups this command rebuilds; {host.Store.Description} keeps its own.");
-            }
-
+            var rollups = host.Require<IUsageRollups>("rebuild rollups (only the SQLite store keeps rollups that other tools' writes can leave behind)");
             await host.EnsureStoreAsync(ct);
             var watch = Stopwatch.StartNew();
-            await sqlite.RebuildRollupsAsync(ct);
-            await output.WriteLineAsync($"Rebuilt the rollups of {sqlite.TableName} in {watch.Elapsed.TotalSeconds:0.0} s.");
+            await rollups.RebuildRollupsAsync(ct);
+            await output.WriteLineAsync($"Rebuilt the rollups of {host.Options.TableName} in {watch.Elapsed.TotalSeconds:0.0} s.");
             return UsageCli.Ok;
         });
         return command;

@@ -28,7 +28,7 @@ internal static class ReportCommand
             await host.EnsureStoreAsync(ct);
             var watch = Stopwatch.StartNew();
             var app = parse.GetValue(allApps) ? null : host.Options.AppName;
-            var dashboard = await new UsageAnalytics(host.Store).GetDashboardAsync(
+            var dashboard = await host.Analytics.GetDashboardAsync(
                 DashboardQuery.Last(TimeSpan.FromDays(n), DateTimeOffset.UtcNow, app, host.StoredUser(parse.GetValue(user))), ct);
             var document = new DashboardDocument(dashboard, host.Options.RetentionDays, $"Usage report: {app ?? "all apps"}, last {n} days");
             await File.WriteAllTextAsync(path, HtmlReport.Render(document), ct);

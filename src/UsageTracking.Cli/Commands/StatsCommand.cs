@@ -26,7 +26,7 @@ internal static class StatsCommand
 
             await using var host = CliHost.Create(parse);
             await host.EnsureStoreAsync(ct);
-            var stats = await host.Store.GetStatsAsync(
+            var stats = await host.Analytics.GetStatsAsync(
                 UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName, host.StoredUser(parse.GetValue(user))), ct);
             if (parse.GetValue(format) == "json")
             {

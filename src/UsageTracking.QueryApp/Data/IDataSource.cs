@@ -1,4 +1,4 @@
-using UsageTracking.QueryApp.Sql;
+using UsageTracking.Sql;
 
 namespace UsageTracking.QueryApp.Data;
 
@@ -27,7 +27,38 @@ public interface IDataSource
     /// <summary>The main table queries are about.</summary>
     Task<TableSchema> GetSchemaAsync(CancellationToken cancellationToken);
 
-    /// <summary>Runs a query that has passed <see cref="SqlGuard"/>, read-only, stopped after <paramref name="timeout"/>.</summary>
-    /// <exception cref="QueryFailedException">The database refused or failed the query.</exception>
-    Task<IQueryReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>Runs a query that has passed <see cref="QueryApp.Sql.SqlGuard"/>, read-only, stopped after <paramref name="timeout"/>.</summary>
+    /// <exception cref="SqlQueryException">The database refused or failed the query.</exception>
+    Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken);
+}
+
+/// <summary>A read-only SQL source offered under a name: the demo data, the usage table, a Databricks table.</summary>
+/// <param name="id">Short id.</param>
+/// <param name="title">Name shown to users.</param>
+/// <param name="domain">Which built-in question set applies.</param>
+/// <param name="source">The table, queried read-only by its store package.</param>
+public sealed class DataSource(string id, string title, string domain, IReadOnlySqlSource source) : IDataSource
+{
+    /// <inheritdoc />
+    public string Id => id;
+
+    /// <inheritdoc />
+    public string Title => title;
+
+    /// <inheritdoc />
+    public SqlDialect Dialect => source.Dialect;
+
+    /// <inheritdoc />
+    public string Domain => domain;
+
+    /// <inheritdoc />
+    public async Task<TableSchema> GetSchemaAsync(CancellationToken cancellationToken)
+    {
+        // The source keeps the columns once the table is there (the usage table is described as it will be until its first write).
+        var columns = await source.GetColumnsAsync(cancellationToken).ConfigureAwait(false);
+        return new TableSchema(source.TableName, columns.Select(c => (c.Name, c.Type)).ToList());
+    }
+
+    /// <inheritdoc />
+    public Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken) => source.OpenAsync(sql, timeout, cancellationToken);
 }

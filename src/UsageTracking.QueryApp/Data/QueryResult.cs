@@ -22,8 +22,3 @@ public sealed record ResultColumn(string Name, ColumnKind Kind);
 /// <summary>A query's result as shown on the page: at most <see cref="RowLimit"/> rows; <see cref="Truncated"/> says whether more existed.</summary>
 public sealed record QueryResult(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, int RowLimit, double ElapsedMs);
 
-/// <summary>A query's rows, read forward once; used for results and for streamed downloads.</summary>
-public interface IQueryReader : UsageTracking.Reporting.Tables.ITableReader;
-
-/// <summary>A query failed in the database; <see cref="Exception.Message"/> is one sentence fit for the user.</summary>
-public sealed class QueryFailedException(string message, Exception? inner = null) : Exception(message, inner);

@@ -110,7 +110,7 @@ public static class DashboardEndpoints
         }
 
         var query = UsageQuery.LastDays(n, DateTimeOffset.UtcNow, string.IsNullOrWhiteSpace(app) ? null : app.Trim());
-        var events = dashboard.Store.ReadEventsAsync(query, context.RequestAborted);
+        var events = dashboard.Reader.ReadEventsAsync(query, context.RequestAborted);
         var name = $"usage-{DateTime.UtcNow:yyyyMMdd}-{n}d.{exportFormat.ToString().ToLowerInvariant()}";
         if (exportFormat != ExportFormat.Xlsx)
         {

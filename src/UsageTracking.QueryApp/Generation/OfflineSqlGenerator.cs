@@ -31,7 +31,8 @@ public sealed class OfflineSqlGenerator : ISqlGenerator
         var sql = request.Source.Domain switch
         {
             "clinical_trials" => ClinicalTrialsRules.Generate(request.Question),
-            "usage" => UsageRules.Generate(request.Question, request.Schema.Name, request.Source.Dialect),
+            "usage" => UsageRules.Generate(request.Question, request.Schema.Name, request.Source.Dialect,
+                request.Schema.Columns.Any(c => string.Equals(c.Name, "is_error", StringComparison.OrdinalIgnoreCase))),
             _ => null,
         };
 

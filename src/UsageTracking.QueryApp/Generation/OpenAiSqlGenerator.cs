@@ -5,6 +5,7 @@ using OpenAI;
 using OpenAI.Chat;
 using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Sql;
+using UsageTracking.Sql;
 
 namespace UsageTracking.QueryApp.Generation;
 

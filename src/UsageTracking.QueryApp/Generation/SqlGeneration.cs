@@ -1,4 +1,5 @@
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Sql;
 
 namespace UsageTracking.QueryApp.Generation;
 

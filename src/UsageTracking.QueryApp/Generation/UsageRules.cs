@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using UsageTracking.QueryApp.Sql;
+using UsageTracking.Sql;
 
 namespace UsageTracking.QueryApp.Generation;
 
@@ -11,10 +12,10 @@ namespace UsageTracking.QueryApp.Generation;
 /// </summary>
 internal static partial class UsageRules
 {
-    public static string? Generate(string question, string table, SqlDialect dialect)
+    public static string? Generate(string question, string table, SqlDialect dialect, bool hasErrorFlag)
     {
         var q = " " + QuestionText.Normalize(question) + " ";
-        var d = new Dialect(dialect, table);
+        var d = new Dialect(dialect, table, hasErrorFlag);
 
         if (Has(q, "daily active", "active users", " dau ", "users per day", "users each day"))
         {
@@ -118,7 +119,7 @@ internal static partial class UsageRules
     [GeneratedRegex(@" top \d+ users ")]
     private static partial Regex TopUsers();
 
-    private sealed class Dialect(SqlDialect dialect, string table)
+    private sealed class Dialect(SqlDialect dialect, string table, bool hasErrorFlag)
     {
         public string User => dialect == SqlDialect.Databricks ? "`user`" : "\"user\"";
 
@@ -143,7 +144,10 @@ internal static partial class UsageRules
             dialect == SqlDialect.Postgres ? $"ROUND(({expression})::numeric, {places})" : $"ROUND({expression}, {places})";
 
         // Matches both 'sql_error' and the earlier tracker's 'sql_error: <message>'.
-        public string ErrorFilter => dialect == SqlDialect.Databricks ? "action LIKE '%\\\\_error%'" : "action LIKE '%\\_error%' ESCAPE '\\'";
+        // The core's error rule (UsageErrors): the stored flag, or the naming rule for rows written before it existed.
+        public string ErrorFilter => hasErrorFlag ? $"COALESCE(is_error, {ErrorByName})" : ErrorByName;
+
+        private string ErrorByName => dialect == SqlDialect.Databricks ? "action LIKE '%\\\\_error%'" : "action LIKE '%\\_error%' ESCAPE '\\'";
 
         private string Since(int days) => dialect switch
         {

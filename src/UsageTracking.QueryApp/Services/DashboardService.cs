@@ -10,8 +10,8 @@ public sealed record MetricsSnapshot(Dashboard Dashboard, int RetentionDays, str
 /// <summary>The live update pushed every second: today's counts, the newest events, and the tracker's queue and spool.</summary>
 public sealed record LiveUpdate(LiveSnapshot Live, long QueueDepth, int SpoolFiles, long SpoolBytes, DateTimeOffset? LastSuccessfulWrite, bool CircuitOpen);
 
-/// <summary>Reads the usage table for the dashboard through <see cref="UsageAnalytics"/>, on the tracker's own store.</summary>
-public sealed class DashboardService(UsageTracker tracker, IOptions<UsageTrackingOptions> trackerOptions, IOptions<QueryAppOptions> appOptions, TimeProvider time)
+/// <summary>Reads the usage table for the dashboard through <see cref="UsageAnalytics"/>, over the tracker's store's capabilities.</summary>
+public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analytics, IUsageReader reader, IOptions<UsageTrackingOptions> trackerOptions, IOptions<QueryAppOptions> appOptions, TimeProvider time)
 {
     /// <summary>The ranges the dashboard offers, by their short names.</summary>
     public static IReadOnlyDictionary<string, TimeSpan> Ranges { get; } = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase)
@@ -21,10 +21,10 @@ public sealed class DashboardService(UsageTracker tracker, IOptions<UsageTrackin
     };
 
     /// <summary>The analytics over the tracker's store.</summary>
-    public UsageAnalytics Analytics { get; } = new(tracker.Store, time);
+    public UsageAnalytics Analytics => analytics;
 
-    /// <summary>The store the analytics read.</summary>
-    public IUsageStore Store => tracker.Store;
+    /// <summary>Reads the usage table's events back (for exports).</summary>
+    public IUsageReader Reader => reader;
 
     /// <summary>Every panel for a range name (<see cref="Ranges"/>), an optional app and user.</summary>
     public async Task<MetricsSnapshot> GetAsync(TimeSpan range, string? app, string? user, CancellationToken cancellationToken)

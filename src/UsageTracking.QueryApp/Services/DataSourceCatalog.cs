@@ -1,49 +1,38 @@
 using Microsoft.Extensions.Options;
 using UsageTracking.Databricks;
-using UsageTracking.PostgreSql;
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Sql;
 using UsageTracking.Sqlite;
 
 namespace UsageTracking.QueryApp.Services;
 
 /// <summary>
-/// The data sources on offer: the demo clinical-trials data (always), the usage table in whichever store the tracker
-/// writes to, and a Databricks table when <c>QueryApp:DatabricksTable</c> and the workspace settings are given.
+/// The data sources on offer: the demo clinical-trials data (always), the usage table when the tracker's store offers
+/// read-only SQL over it (<see cref="IUsageSqlSource"/>), and a Databricks table when <c>QueryApp:DatabricksTable</c> and
+/// the workspace settings are given.
 /// </summary>
-public sealed class DataSourceCatalog : IAsyncDisposable
+public sealed class DataSourceCatalog : IDisposable
 {
     private readonly List<IDataSource> _sources = [];
+    private readonly DatabricksSqlSource? _databricks;
 
-    /// <summary>Builds the catalog from the app's settings and the tracker's store.</summary>
-    public DataSourceCatalog(IOptions<QueryAppOptions> appOptions, UsageTracker usageTracker, IOptions<UsageTrackingOptions> trackerOptions, IConfiguration configuration)
+    /// <summary>Builds the catalog from the app's settings and the usage store's SQL capability.</summary>
+    public DataSourceCatalog(IOptions<QueryAppOptions> appOptions, IOptions<UsageTrackingOptions> trackerOptions, IConfiguration configuration, IUsageSqlSource? usageTable = null)
     {
-        ArgumentNullException.ThrowIfNull(usageTracker);
         ArgumentNullException.ThrowIfNull(configuration);
         var app = appOptions.Value;
-        var tracker = trackerOptions.Value;
-        DataDirectory = app.DataDirectory ?? tracker.DataDirectory;
+        DataDirectory = app.DataDirectory ?? trackerOptions.Value.DataDirectory;
         DemoPath = Path.Combine(DataDirectory, "demo-clinical-trials.db");
-        _sources.Add(new SqliteDataSource("demo", "Clinical trials (demo)", "clinical_trials", DemoPath, DemoData.Table));
-
-        // The usage table where the tracker writes it: the store has already resolved the file or connection.
-        var usageSection = configuration.GetSection(UsageTrackingOptions.SectionName);
-        switch (usageTracker.Store)
+        _sources.Add(new DataSource("demo", "Clinical trials (demo)", "clinical_trials", new SqliteSqlSource(DemoPath, DemoData.Table)));
+        if (usageTable is not null)
         {
-            case SqliteUsageStore sqlite:
-                _sources.Add(new SqliteDataSource("usage", "Usage table", "usage", sqlite.DatabasePath, sqlite.TableName, UsageTableSchema(sqlite.TableName)));
-                break;
-            case PostgresUsageStore:
-                _sources.Add(new PostgresDataSource("usage", "Usage table", "usage", PostgresConnectionString.For(tracker, usageSection).ConnectionString, tracker.TableName));
-                break;
-            case DatabricksUsageStore:
-                _sources.Add(new DatabricksDataSource("usage", "Usage table", "usage", DatabricksSettings.Read(usageSection), tracker.TableName));
-                break;
+            _sources.Add(new DataSource("usage", "Usage table", "usage", usageTable));
         }
 
         if (!string.IsNullOrWhiteSpace(app.DatabricksTable))
         {
-            var settings = DatabricksSettings.Read(configuration.GetSection(QueryAppOptions.SectionName));
-            _sources.Add(new DatabricksDataSource("databricks", $"Databricks: {app.DatabricksTable}", "none", settings, app.DatabricksTable));
+            _databricks = new DatabricksSqlSource(DatabricksSettings.Read(configuration.GetSection(QueryAppOptions.SectionName)), app.DatabricksTable);
+            _sources.Add(new DataSource("databricks", $"Databricks: {app.DatabricksTable}", "none", _databricks));
         }
     }
 
@@ -60,26 +49,5 @@ public sealed class DataSourceCatalog : IAsyncDisposable
     public IDataSource Get(string? id) => _sources.FirstOrDefault(s => string.Equals(s.Id, id, StringComparison.OrdinalIgnoreCase)) ?? _sources[0];
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var source in _sources)
-        {
-            switch (source)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-    }
-
-    private static TableSchema UsageTableSchema(string table) => new(table,
-    [
-        ("timestamp", "TEXT"), ("app_name", "TEXT"), ("user", "TEXT"), ("action", "TEXT"), ("event_id", "TEXT"), ("session_id", "TEXT"),
-        ("detail", "TEXT"), ("duration_ms", "REAL"), ("model", "TEXT"), ("input_tokens", "INTEGER"), ("output_tokens", "INTEGER"),
-        ("cost_usd", "REAL"), ("properties", "TEXT"),
-    ]);
+    public void Dispose() => _databricks?.Dispose();
 }

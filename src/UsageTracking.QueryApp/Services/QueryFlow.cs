@@ -7,6 +7,7 @@ using UsageTracking.QueryApp.Presentation;
 using UsageTracking.QueryApp.Sql;
 using UsageTracking.Reporting;
 using UsageTracking.Reporting.Tables;
+using UsageTracking.Sql;
 
 namespace UsageTracking.QueryApp.Services;
 
@@ -55,7 +56,7 @@ public sealed partial class QueryFlow(
         {
             schema = await source.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (QueryFailedException ex)
+        catch (SqlQueryException ex)
         {
             TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["source"] = source.Id });
             return new GenerateReply(null, generator.Name, ex.Message, true, []);
@@ -122,7 +123,7 @@ public sealed partial class QueryFlow(
             var result = await ExecuteAsync(source, check.Sql, cancellationToken).ConfigureAwait(false);
             return Ran(session, source, check.Sql, question, result, watch, repairedFrom: null);
         }
-        catch (QueryFailedException ex)
+        catch (SqlQueryException ex)
         {
             TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["source"] = source.Id, ["sql"] = check.Sql });
             if (!(generated && generator.CanFix && !string.IsNullOrWhiteSpace(question)))
@@ -207,7 +208,7 @@ public sealed partial class QueryFlow(
             }).ConfigureAwait(false);
             Track(session, Actions.DownloadResults, watch, new() { ["run_id"] = run.Id, ["format"] = excel ? "xlsx" : "csv", ["rows"] = rows, ["sql"] = run.Sql });
         }
-        catch (QueryFailedException ex)
+        catch (SqlQueryException ex)
         {
             TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["run_id"] = run.Id, ["sql"] = run.Sql, ["format"] = excel ? "xlsx" : "csv" });
             if (!context.Response.HasStarted)
@@ -299,7 +300,7 @@ public sealed partial class QueryFlow(
             var result = await ExecuteAsync(source, check.Sql, cancellationToken).ConfigureAwait(false);
             return Ran(session, source, check.Sql, question, result, watch, repairedFrom: failedSql);
         }
-        catch (QueryFailedException again)
+        catch (SqlQueryException again)
         {
             TrackError(session, Actions.DatabaseError, again.Message, watch, new() { ["source"] = source.Id, ["sql"] = check.Sql, ["repair"] = true });
             return RunReply.Failed(again.Message, "database");

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using UsageTracking.Analytics;
 
 namespace UsageTracking.QueryApp.Services;
 
@@ -7,7 +6,7 @@ namespace UsageTracking.QueryApp.Services;
 /// Readiness: the usage store answers within 2 s, and the tracker is delivering — Degraded while events wait in the
 /// spool or the circuit is open (nothing is lost, but writes are behind), Unhealthy when the store cannot be read.
 /// </summary>
-public sealed class UsageStoreHealthCheck(UsageTracker tracker) : IHealthCheck
+public sealed class UsageStoreHealthCheck(UsageTracker tracker, IUsageReader reader) : IHealthCheck
 {
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -27,14 +26,7 @@ public sealed class UsageStoreHealthCheck(UsageTracker tracker) : IHealthCheck
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            if (tracker.Store is IUsageAggregateSource source)
-            {
-                data["rows"] = (await source.GetExtentAsync(null, timeout.Token).ConfigureAwait(false)).Rows;
-            }
-            else
-            {
-                await tracker.Store.GetStatsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow), timeout.Token).ConfigureAwait(false);
-            }
+            data["rows"] = (await reader.GetExtentAsync(null, timeout.Token).ConfigureAwait(false)).Rows;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

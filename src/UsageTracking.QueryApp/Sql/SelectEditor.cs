@@ -1,3 +1,4 @@
+using UsageTracking.Sql;
 namespace UsageTracking.QueryApp.Sql;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using UsageTracking.Sql;
 namespace UsageTracking.QueryApp.Sql;
 
 /// <summary>The outcome of checking a query: either runnable, or refused with one sentence saying why.</summary>

@@ -67,14 +67,15 @@ public sealed partial class AlertEvaluator(UsageAnalytics analytics, AlertOption
         }
 
         var since = rule.Kind == AlertKind.DailyCost ? new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero) : now - rule.Window;
-        var aggregates = await analytics.GetAggregatesAsync(new UsageQuery(since, now.AddTicks(1), rule.App), cancellationToken).ConfigureAwait(false);
+        var parts = rule.Kind == AlertKind.P95Duration ? AggregateParts.Durations : AggregateParts.Hourly;
+        var aggregates = await analytics.GetAggregatesAsync(new UsageQuery(since, now.AddTicks(1), rule.App), parts, cancellationToken).ConfigureAwait(false);
         var hourStart = new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero);
         var hourly = aggregates.Hourly.Where(h => h.Hour >= hourStart).ToList();
         switch (rule.Kind)
         {
             case AlertKind.ErrorRate:
                 var events = hourly.Sum(h => h.Events);
-                return events < Math.Max(1, rule.MinEvents) ? double.NaN : (double)hourly.Where(h => UsageActions.IsError(h.Action)).Sum(h => h.Events) / events;
+                return events < Math.Max(1, rule.MinEvents) ? double.NaN : (double)hourly.Sum(h => h.Errors) / events;
             case AlertKind.P95Duration:
                 return DurationBuckets.Percentiles(aggregates.Durations.Where(d => d.Hour >= hourStart)).P95 ?? double.NaN;
             default:

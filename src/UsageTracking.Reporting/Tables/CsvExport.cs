@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using UsageTracking.Sql;
 
 namespace UsageTracking.Reporting.Tables;
 
@@ -7,7 +8,7 @@ namespace UsageTracking.Reporting.Tables;
 public static class CsvExport
 {
     /// <summary>Writes at most <paramref name="maxRows"/> rows; returns rows written.</summary>
-    public static async Task<long> WriteAsync(Stream output, ITableReader reader, int maxRows, CancellationToken cancellationToken)
+    public static async Task<long> WriteAsync(Stream output, IRowReader reader, int maxRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         await using var csv = CsvWriter.Create(output, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);

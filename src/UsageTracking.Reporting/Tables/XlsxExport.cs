@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Spreadsheet;
+using UsageTracking.Sql;
 
 namespace UsageTracking.Reporting.Tables;
 
@@ -22,7 +23,7 @@ public static class XlsxExport
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>Writes at most <paramref name="maxRows"/> rows from <paramref name="reader"/> to <paramref name="output"/>; returns rows written.</summary>
-    public static async Task<long> WriteAsync(Stream output, ITableReader reader, int maxRows, CancellationToken cancellationToken)
+    public static async Task<long> WriteAsync(Stream output, IRowReader reader, int maxRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(reader);

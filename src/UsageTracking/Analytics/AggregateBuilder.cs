@@ -29,6 +29,11 @@ public sealed class AggregateBuilder
         }
 
         h.Events++;
+        if (e.IsError)
+        {
+            h.Errors++;
+        }
+
         if (e.DurationMs is { } ms && double.IsFinite(ms))
         {
             h.DurationCount++;
@@ -44,7 +49,7 @@ public sealed class AggregateBuilder
 
         var user = (day, e.User ?? "");
         var (events, errors) = _users.GetValueOrDefault(user);
-        _users[user] = (events + 1, errors + (UsageActions.IsError(action) ? 1 : 0));
+        _users[user] = (events + 1, errors + (e.IsError ? 1 : 0));
 
         if (e.SessionId is { Length: > 0 } session && UsageActions.IsFunnelStep(action))
         {
@@ -62,7 +67,7 @@ public sealed class AggregateBuilder
 
     /// <summary>The aggregates of everything added.</summary>
     public UsageAggregates Build() => new(
-        _hourly.Select(p => new HourlyActivity(p.Key.Hour, p.Key.Action, p.Key.Model, p.Value.Events, p.Value.DurationCount, p.Value.DurationSum,
+        _hourly.Select(p => new HourlyActivity(p.Key.Hour, p.Key.Action, p.Key.Model, p.Value.Events, p.Value.Errors, p.Value.DurationCount, p.Value.DurationSum,
             p.Value.InputTokens, p.Value.OutputTokens, p.Value.CostUsd)).ToList(),
         _users.Select(p => new DailyUserActivity(p.Key.Day, p.Key.User, p.Value.Events, p.Value.Errors)).ToList(),
         _sessions.GroupBy(s => (s.Day, s.Action)).Select(g => new DailySessionStep(g.Key.Day, g.Key.Action, g.Count())).ToList(),
@@ -71,6 +76,7 @@ public sealed class AggregateBuilder
     private sealed class Hourly
     {
         public long Events;
+        public long Errors;
         public long DurationCount;
         public double DurationSum;
         public long InputTokens;

@@ -5,12 +5,13 @@ namespace UsageTracking.Analytics;
 /// <param name="Action">The action.</param>
 /// <param name="Model">The model of <c>token_usage</c> events, else empty.</param>
 /// <param name="Events">Events.</param>
+/// <param name="Errors">Of those, errors (<see cref="UsageErrors"/>).</param>
 /// <param name="DurationCount">Events that carried a duration.</param>
 /// <param name="DurationSum">Their durations, summed, in milliseconds.</param>
 /// <param name="InputTokens">Input tokens.</param>
 /// <param name="OutputTokens">Output tokens.</param>
 /// <param name="CostUsd">Cost in US dollars.</param>
-public sealed record HourlyActivity(DateTimeOffset Hour, string Action, string Model, long Events, long DurationCount, double DurationSum, long InputTokens, long OutputTokens, decimal CostUsd);
+public sealed record HourlyActivity(DateTimeOffset Hour, string Action, string Model, long Events, long Errors, long DurationCount, double DurationSum, long InputTokens, long OutputTokens, decimal CostUsd);
 
 /// <summary>One user's events on one UTC day.</summary>
 public sealed record DailyUserActivity(DateOnly Day, string User, long Events, long Errors);
@@ -30,25 +31,6 @@ public sealed record UsageAggregates(
     IReadOnlyList<DailyUserActivity> Users,
     IReadOnlyList<DailySessionStep> Sessions,
     IReadOnlyList<HourlyDurationBucket> Durations);
-
-/// <summary>How many rows the usage table keeps and since when (for the retention panel).</summary>
-public sealed record TableExtent(long Rows, DateTimeOffset? Oldest, DateTimeOffset? Newest);
-
-/// <summary>
-/// A store that answers aggregate queries itself (from rollups kept as it writes), rather than having every event
-/// read back. Hours and days are whole UTC hours and days overlapping the query's range.
-/// </summary>
-public interface IUsageAggregateSource
-{
-    /// <summary>The aggregates for <paramref name="query"/>; <see cref="UsageQuery.User"/> is always null here.</summary>
-    Task<UsageAggregates> GetAggregatesAsync(UsageQuery query, CancellationToken cancellationToken);
-
-    /// <summary>Rows kept, and the oldest and newest timestamps.</summary>
-    Task<TableExtent> GetExtentAsync(string? appName, CancellationToken cancellationToken);
-
-    /// <summary>The newest events, newest first.</summary>
-    Task<IReadOnlyList<UsageEvent>> GetLatestAsync(string? appName, int count, CancellationToken cancellationToken);
-}
 
 /// <summary>
 /// Durations in logarithmic buckets 10 % wide, so percentiles come from a few hundred counters per day instead of
@@ -95,21 +77,11 @@ public static class DurationBuckets
     }
 }
 
-/// <summary>Which actions are errors, and the SQL editing funnel's steps.</summary>
+/// <summary>The SQL editing funnel's steps.</summary>
 public static class UsageActions
 {
     /// <summary>The funnel's steps, in order.</summary>
     public static IReadOnlyList<string> Funnel { get; } = [Actions.GenerateQuestion, Actions.SqlQuery, Actions.EditSql, Actions.ExecuteSql, Actions.DownloadResults];
-
-    /// <summary>Whether an action is an error: <c>*_error</c>, or the earlier tracker's <c>"sql_error: message"</c>.</summary>
-    public static bool IsError(string action) => action.Contains("_error", StringComparison.Ordinal);
-
-    /// <summary>The error type of an error action (<c>"sql_error: no such column"</c> → <c>sql_error</c>).</summary>
-    public static string ErrorType(string action)
-    {
-        var colon = action.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 ? action[..colon] : action;
-    }
 
     /// <summary>Whether sessions reaching this action are counted for the funnel.</summary>
     public static bool IsFunnelStep(string action) => Funnel.Contains(action);

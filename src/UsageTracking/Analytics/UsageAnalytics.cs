@@ -1,43 +1,58 @@
 namespace UsageTracking.Analytics;
 
 /// <summary>
-/// The store-independent query layer under the dashboard, the report and the alerts: asks the store for
-/// <see cref="UsageAggregates"/> (from its rollups when it keeps them, otherwise by reading events back) and computes
-/// every panel from them the same way for every store.
+/// The one read side: every stat, panel, report and alert figure is computed here, the same way for every store, from
+/// <see cref="UsageAggregates"/> — asked of the store's <see cref="IUsageAggregates"/> when it has them and the range allows,
+/// otherwise folded from the events its <see cref="IUsageReader"/> reads back.
 /// </summary>
 public sealed class UsageAnalytics
 {
     private const int TopUserCount = 10;
-    private readonly IUsageStore _store;
+    private readonly IUsageReader _reader;
+    private readonly IUsageAggregates? _aggregates;
     private readonly TimeProvider _time;
 
-    /// <summary>Reads through <paramref name="store"/>.</summary>
-    public UsageAnalytics(IUsageStore store, TimeProvider? time = null)
+    /// <summary>Reads through <paramref name="reader"/>, and through <paramref name="aggregates"/> where they answer.</summary>
+    /// <param name="reader">Reads events back.</param>
+    /// <param name="aggregates">The store's aggregates, when it has them.</param>
+    /// <param name="time">The clock; the system clock by default.</param>
+    public UsageAnalytics(IUsageReader reader, IUsageAggregates? aggregates = null, TimeProvider? time = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        _store = store;
+        ArgumentNullException.ThrowIfNull(reader);
+        _reader = reader;
+        _aggregates = aggregates;
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Whether the store answers from rollups (fast at any size) rather than by reading every event.</summary>
-    public bool HasRollups => _store is IUsageAggregateSource;
+    /// <summary>Whether the store answers aggregates itself (fast at any size) rather than having every event read back.</summary>
+    public bool HasAggregates => _aggregates is not null;
 
-    /// <summary>The aggregates for a range: from the store's rollups, or folded from its events (always so with a user filter).</summary>
-    public async Task<UsageAggregates> GetAggregatesAsync(UsageQuery query, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The aggregates for a range: the store's own, or folded from its events (always so with a user filter, since no
+    /// store keeps per-user hourly rows).
+    /// </summary>
+    public async Task<UsageAggregates> GetAggregatesAsync(UsageQuery query, AggregateParts parts = AggregateParts.All, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (_store is IUsageAggregateSource source && query.User is null)
+        if (_aggregates is not null && query.User is null)
         {
-            return await source.GetAggregatesAsync(query, cancellationToken).ConfigureAwait(false);
+            return await _aggregates.GetAggregatesAsync(query, parts, cancellationToken).ConfigureAwait(false);
         }
 
-        var builder = new AggregateBuilder();
-        await foreach (var e in _store.ReadEventsAsync(query, cancellationToken).ConfigureAwait(false))
-        {
-            builder.Add(e);
-        }
+        return await FoldAsync(query, cancellationToken).ConfigureAwait(false);
+    }
 
-        return builder.Build();
+    /// <summary>
+    /// Totals, distinct users, errors, events by action and by day. Exact for any range: whole UTC days
+    /// (<see cref="UsageQuery.WholeDays"/>) come from the aggregates, anything else from the events in the range.
+    /// </summary>
+    public async Task<UsageStats> GetStatsAsync(UsageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var aggregates = query.WholeDays(_time.GetUtcNow()) is not null
+            ? await GetAggregatesAsync(query, AggregateParts.Hourly | AggregateParts.Users, cancellationToken).ConfigureAwait(false)
+            : await FoldAsync(query, cancellationToken).ConfigureAwait(false);
+        return Stats(query, aggregates);
     }
 
     /// <summary>Every panel for <paramref name="query"/>.</summary>
@@ -49,43 +64,50 @@ public sealed class UsageAnalytics
         var monthStart = new DateTimeOffset(today.AddDays(-29).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var since = query.Since < monthStart ? query.Since : monthStart;
         var until = query.Until > now ? query.Until : now.AddTicks(1);
-        var all = await GetAggregatesAsync(new UsageQuery(since, until, query.AppName, query.User), cancellationToken).ConfigureAwait(false);
-        var table = _store is IUsageAggregateSource source ? await source.GetExtentAsync(query.AppName, cancellationToken).ConfigureAwait(false) : null;
+        var all = await GetAggregatesAsync(new UsageQuery(since, until, query.AppName, query.User), AggregateParts.All, cancellationToken).ConfigureAwait(false);
+        var table = await _reader.GetExtentAsync(query.AppName, cancellationToken).ConfigureAwait(false);
         return Compute(query, all, now, table);
     }
 
-    /// <summary>When the newest event was tracked (null for an empty table): from the store's index, or today's events read back.</summary>
-    public async Task<DateTimeOffset?> GetNewestAsync(string? appName, CancellationToken cancellationToken = default)
-    {
-        if (_store is IUsageAggregateSource source)
-        {
-            return (await source.GetLatestAsync(appName, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Timestamp;
-        }
-
-        return (await GetLiveAsync(appName, 1, cancellationToken).ConfigureAwait(false)).Latest.FirstOrDefault()?.Timestamp;
-    }
+    /// <summary>When the newest event was tracked (null for an empty table).</summary>
+    public async Task<DateTimeOffset?> GetNewestAsync(string? appName, CancellationToken cancellationToken = default) =>
+        (await _reader.GetLatestAsync(appName, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Timestamp;
 
     /// <summary>The live update: today's counts and the newest events.</summary>
     public async Task<LiveSnapshot> GetLiveAsync(string? appName, int latest = 10, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        if (_store is IUsageAggregateSource source)
+        var today = await GetAggregatesAsync(new UsageQuery(midnight, now.AddTicks(1), appName), AggregateParts.Hourly, cancellationToken).ConfigureAwait(false);
+        var newest = await _reader.GetLatestAsync(appName, latest, cancellationToken).ConfigureAwait(false);
+        return new LiveSnapshot(now, today.Hourly.Sum(h => h.Events), today.Hourly.Sum(h => h.Errors), newest.Select(Latest).ToList());
+    }
+
+    private async Task<UsageAggregates> FoldAsync(UsageQuery query, CancellationToken cancellationToken)
+    {
+        var builder = new AggregateBuilder();
+        await foreach (var e in _reader.ReadEventsAsync(query, cancellationToken).ConfigureAwait(false))
         {
-            var today = await source.GetAggregatesAsync(new UsageQuery(midnight, now.AddTicks(1), appName), cancellationToken).ConfigureAwait(false);
-            var newest = await source.GetLatestAsync(appName, latest, cancellationToken).ConfigureAwait(false);
-            return new LiveSnapshot(now, today.Hourly.Sum(h => h.Events), today.Hourly.Where(h => UsageActions.IsError(h.Action)).Sum(h => h.Events),
-                newest.Select(Latest).ToList());
+            builder.Add(e);
         }
 
-        var events = new List<UsageEvent>();
-        await foreach (var e in _store.ReadEventsAsync(new UsageQuery(midnight, now.AddTicks(1), appName), cancellationToken).ConfigureAwait(false))
-        {
-            events.Add(e);
-        }
+        return builder.Build();
+    }
 
-        return new LiveSnapshot(now, events.Count, events.Count(e => UsageActions.IsError(e.Action)),
-            events.OrderByDescending(e => e.Timestamp).Take(latest).Select(Latest).ToList());
+    private static UsageStats Stats(UsageQuery query, UsageAggregates aggregates)
+    {
+        var firstDay = DateOnly.FromDateTime(query.Since.UtcDateTime);
+        var lastDay = DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime);
+        var users = aggregates.Users.Where(u => u.Day >= firstDay && u.Day <= lastDay && u.Events > 0).ToList();
+        var byAction = aggregates.Hourly.Where(h => h.Hour < query.Until && h.Hour.AddHours(1) > query.Since)
+            .GroupBy(h => h.Action, StringComparer.Ordinal)
+            .Select(g => new ActionCount(g.Key, g.Sum(h => h.Events)))
+            .Where(a => a.Count > 0)
+            .OrderByDescending(a => a.Count).ThenBy(a => a.Action, StringComparer.Ordinal).ToList();
+        var byDay = users.GroupBy(u => u.Day).OrderBy(g => g.Key)
+            .Select(g => new DayCount(g.Key, g.Sum(u => u.Events), g.Select(u => u.User).Distinct(StringComparer.Ordinal).LongCount())).ToList();
+        return new UsageStats(query.Since, query.Until, query.AppName, query.User,
+            users.Sum(u => u.Events), users.Select(u => u.User).Distinct(StringComparer.Ordinal).LongCount(), users.Sum(u => u.Errors), byAction, byDay);
     }
 
     private static LatestEvent Latest(UsageEvent e) => new(e.Timestamp, e.AppName ?? "", e.User ?? "", e.Action, e.DurationMs);
@@ -101,7 +123,7 @@ public sealed class UsageAnalytics
         var hourly = all.Hourly.Where(h => InRange(h.Hour)).ToList();
         var users = all.Users.Where(u => DayInRange(u.Day)).ToList();
         var events = hourly.Sum(h => h.Events);
-        var errors = hourly.Where(h => UsageActions.IsError(h.Action)).Sum(h => h.Events);
+        var errors = hourly.Sum(h => h.Errors);
         var (p50, p95, p99) = DurationBuckets.Percentiles(all.Durations.Where(d => InRange(d.Hour)));
 
         long ActiveUsers(int days) => all.Users.Where(u => u.Day > today.AddDays(-days) && u.Day <= today).Select(u => u.User).Distinct().LongCount();
@@ -131,8 +153,8 @@ public sealed class UsageAnalytics
             byDay ? "day" : "hour",
             hourly.GroupBy(h => h.Action).Select(g => new NamedCount(g.Key, g.Sum(h => h.Events)))
                 .OrderByDescending(a => a.Count).ThenBy(a => a.Name, StringComparer.Ordinal).ToList(),
-            hourly.Where(h => UsageActions.IsError(h.Action)).GroupBy(h => (At: Bucket(h.Hour), Type: UsageActions.ErrorType(h.Action)))
-                .OrderBy(g => g.Key.At).ThenBy(g => g.Key.Type, StringComparer.Ordinal).Select(g => new ErrorPoint(g.Key.At, g.Key.Type, g.Sum(h => h.Events))).ToList(),
+            hourly.Where(h => h.Errors > 0).GroupBy(h => (At: Bucket(h.Hour), Type: UsageErrors.TypeOf(h.Action)))
+                .OrderBy(g => g.Key.At).ThenBy(g => g.Key.Type, StringComparer.Ordinal).Select(g => new ErrorPoint(g.Key.At, g.Key.Type, g.Sum(h => h.Errors))).ToList(),
             heatmap,
             users.GroupBy(u => u.User).Select(g => new UserActivity(g.Key, g.Sum(u => u.Events), g.Sum(u => u.Errors)))
                 .OrderByDescending(u => u.Events).ThenBy(u => u.User, StringComparer.Ordinal).Take(TopUserCount).ToList(),

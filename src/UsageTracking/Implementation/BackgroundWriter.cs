@@ -32,7 +32,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private Task _cleanup = Task.CompletedTask;
 
-    public BackgroundWriter(UsageTrackingOptions options, IUsageStore store, Spool spool, DeliveryCounters counters, DropReporter drops,
+    public BackgroundWriter(UsageTrackingOptions options, IUsageStore store, IUsageRetention? retention, Spool spool, DeliveryCounters counters, DropReporter drops,
         EventNormalizer normalizer, TrackerMetrics metrics, ILogger logger, TimeProvider time, UserInfoCache? userInfo = null)
     {
         _options = options;
@@ -51,9 +51,9 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         _delivery = new BatchDelivery(options, store, spool, counters, drops, metrics, logger, time);
         _replay = new SpoolReplay(spool, _delivery, normalizer, counters, logger, time, _batchSize);
         _delivery.StoreRecovered += _replay.Resume;
-        if (options.RetentionDays > 0)
+        if (options.RetentionDays > 0 && retention is not null)
         {
-            _retention = new RetentionLoop(options, store, logger, time);
+            _retention = new RetentionLoop(options, retention, logger, time);
         }
     }
 

@@ -68,11 +68,13 @@ internal sealed class EventNormalizer(
         var properties = PropertiesText(e);
         var timestamp = e.Timestamp.Offset == TimeSpan.Zero ? e.Timestamp : e.Timestamp.ToUniversalTime();
         var duration = e.DurationMs is { } d && !double.IsFinite(d) ? null : e.DurationMs;
+        // The one error rule: flagged by the app, or named like the *_error actions.
+        var isError = e.IsError || UsageErrors.IsErrorName(action);
 
         var unchanged = ReferenceEquals(app, e.AppName) && ReferenceEquals(user, e.User) && ReferenceEquals(action, e.Action)
             && ReferenceEquals(session, e.SessionId) && ReferenceEquals(detail, e.Detail) && ReferenceEquals(model, e.Model)
             && ReferenceEquals(properties, e.PropertiesJson) && e.Properties is null && timestamp == e.Timestamp
-            && duration == e.DurationMs && ReferenceEquals(eventId, e.EventId);
+            && duration == e.DurationMs && ReferenceEquals(eventId, e.EventId) && isError == e.IsError;
 
         var result = unchanged ? e : e with
         {
@@ -87,6 +89,7 @@ internal sealed class EventNormalizer(
             Timestamp = timestamp,
             DurationMs = duration,
             EventId = eventId,
+            IsError = isError,
         };
 
         result.AssignDefaults(appName, defaultUser, string.IsNullOrWhiteSpace(result.EventId) ? EventIds.New(timestamp) : result.EventId);

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 namespace UsageTracking.Implementation;
 
 /// <summary>
-/// Deletes rows past <see cref="UsageTrackingOptions.RetentionDays"/> on its own loop: first a little after start, so a
+/// Deletes this app's rows past <see cref="UsageTrackingOptions.RetentionDays"/> on its own loop: first a little after start, so a
 /// short-lived process never competes with its own start-up, then every <see cref="UsageTrackingOptions.CleanupInterval"/>.
 /// </summary>
-internal sealed class RetentionLoop(UsageTrackingOptions options, IUsageStore store, ILogger logger, TimeProvider time)
+internal sealed class RetentionLoop(UsageTrackingOptions options, IUsageRetention store, ILogger logger, TimeProvider time)
 {
     private readonly LogLevel _failureLevel = options.DebugLogging ? LogLevel.Warning : LogLevel.Debug;
 
@@ -22,7 +22,8 @@ internal sealed class RetentionLoop(UsageTrackingOptions options, IUsageStore st
                 var cutoff = time.GetUtcNow().AddDays(-options.RetentionDays);
                 try
                 {
-                    var deleted = await store.DeleteOlderThanAsync(cutoff, cancellationToken).ConfigureAwait(false);
+                    // Only this app's rows: a central table holds other apps' too, each with its own retention.
+                    var deleted = await store.DeleteOlderThanAsync(cutoff, options.AppName, cancellationToken).ConfigureAwait(false);
                     Log.CleanedUp(logger, deleted, cutoff);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

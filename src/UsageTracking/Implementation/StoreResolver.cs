@@ -3,7 +3,7 @@ using System.Reflection;
 namespace UsageTracking.Implementation;
 
 /// <summary>
-/// Finds the provider for <see cref="UsageTrackingOptions.Store"/>: one given explicitly, else the assembly
+/// Finds the provider for <see cref="UsageTrackingOptions.Store"/>: one registered explicitly, else the assembly
 /// <c>UsageTracking.&lt;Store&gt;</c> marked with <see cref="UsageStoreProviderAttribute"/>, so referencing a store
 /// package is all an app does to use it.
 /// </summary>
@@ -17,9 +17,14 @@ internal static class StoreResolver
         ["databricks"] = "UsageTracking.Databricks",
     };
 
+    /// <summary>Whether two names mean the same store (<c>postgres</c> and <c>postgresql</c> do).</summary>
+    public static bool SameStore(string a, string b) =>
+        string.Equals(a, b, StringComparison.OrdinalIgnoreCase)
+        || PackageByStore.TryGetValue(a, out var pa) && PackageByStore.TryGetValue(b, out var pb) && pa == pb;
+
     public static IUsageStoreProvider Resolve(string store, IEnumerable<IUsageStoreProvider> registered)
     {
-        var match = registered.FirstOrDefault(p => string.Equals(p.Name, store, StringComparison.OrdinalIgnoreCase));
+        var match = registered.FirstOrDefault(p => SameStore(p.Name, store));
         if (match is not null)
         {
             return match;
@@ -39,8 +44,7 @@ internal static class StoreResolver
 
         foreach (var attribute in assembly.GetCustomAttributes<UsageStoreProviderAttribute>())
         {
-            if (Activator.CreateInstance(attribute.ProviderType) is IUsageStoreProvider provider
-                && string.Equals(provider.Name, store, StringComparison.OrdinalIgnoreCase) | PackageByStore.ContainsKey(store))
+            if (Activator.CreateInstance(attribute.ProviderType) is IUsageStoreProvider provider && SameStore(provider.Name, store))
             {
                 return provider;
             }

@@ -82,7 +82,7 @@ public sealed class BadInputTests : IDisposable
         tracker.TrackUserAction("ann@example.com", action);
         await tracker.FlushAsync();
 
-        var stored = await tracker.Store.ReadEventsAsync(new UsageQuery(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)), default).SingleAsync();
+        var stored = await Tracking.Store(_folder).ReadEventsAsync(new UsageQuery(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)), default).SingleAsync();
         Assert.Equal(new string('a', FieldLimits.Action - 1), stored.Action);
     }
 
@@ -93,7 +93,7 @@ public sealed class BadInputTests : IDisposable
         tracker.TrackUserAction("ann@example.com", Actions.ExecuteSql, "s", 1, new Dictionary<string, object?> { ["sql"] = new string('s', 100_000) });
         await tracker.FlushAsync();
 
-        var stored = await tracker.Store.ReadEventsAsync(new UsageQuery(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)), default).SingleAsync();
+        var stored = await Tracking.Store(_folder).ReadEventsAsync(new UsageQuery(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)), default).SingleAsync();
         Assert.Equal("""{"_truncated":true,"_length":100010}""", stored.PropertiesJson);
     }
 }

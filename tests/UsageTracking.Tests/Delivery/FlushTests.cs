@@ -1,3 +1,4 @@
+using UsageTracking.Analytics;
 using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.Delivery;
@@ -38,7 +39,9 @@ public sealed class FlushTests : IDisposable
         Assert.True(result.Completed, $"flush: {result}");
         Assert.Equal(0, result.Pending);
         Assert.Equal(0, result.OnDisk);
-        Assert.Equal(threads * perThread + 1, (await tracker.GetUsageStatsAsync(days: 1)).TotalEvents);
+        // Read back as an app would, through the store's reader and the core's stats.
+        var reader = Tracking.Store(_folder);
+        Assert.Equal(threads * perThread + 1, (await new UsageAnalytics(reader, reader).GetStatsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow, "tests"))).TotalEvents);
         Assert.Equal(threads * perThread + 1, Tracking.Rows(_folder));
     }
 

@@ -11,8 +11,9 @@ public sealed class PrivacyAndChatTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private async Task<List<UsageEvent>> RowsAsync(UsageTracker tracker) =>
-        await tracker.Store.ReadEventsAsync(new UsageQuery(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)), default).ToListAsync();
+    // The rows of the tracker's own SQLite file, read back through a reader of its own.
+    private static async Task<List<UsageEvent>> RowsAsync(UsageTracker tracker) =>
+        await new UsageTracking.Sqlite.SqliteUsageStore(tracker.Options.ConnectionString!).ReadEventsAsync(new UsageQuery(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)), default).ToListAsync();
 
     [Fact]
     public async Task ChatEvents_CarrySessionLengthFeedbackAndTokens_NeverContent()

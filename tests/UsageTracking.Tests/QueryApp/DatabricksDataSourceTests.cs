@@ -1,12 +1,14 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using UsageTracking.Databricks;
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Sql;
 using UsageTracking.Testing;
 
 namespace UsageTracking.Tests.QueryApp;
 
-/// <summary>The Databricks data source through the Statement Execution client, against the emulator (a named fake).</summary>
+/// <summary>A Databricks table as a query app data source, through the Statement Execution client, against the emulator (a named fake).</summary>
 public sealed class DatabricksDataSourceTests : IAsyncLifetime
 {
     private DatabricksEmulator _warehouse = null!;
@@ -29,11 +31,11 @@ public sealed class DatabricksDataSourceTests : IAsyncLifetime
     [Fact]
     public async Task Schema_AndQuery_GoThroughTheStatementApi_Typed()
     {
-        using var source = new DatabricksDataSource("databricks", "Databricks", "none", _warehouse.Settings(), "main.demo.trials");
-        var schema = await source.GetSchemaAsync(default);
-        Assert.Equal(["nct_id", "phase", "enrollment"], schema.Columns.Select(c => c.Name));
+        using var source = new DatabricksSqlSource(_warehouse.Settings(), "main.demo.trials");
+        var columns = await source.GetColumnsAsync(default);
+        Assert.Equal(["nct_id", "phase", "enrollment"], columns.Select(c => c.Name));
 
-        var (names, rows) = await QueryRun.AllAsync(source, "SELECT phase, COUNT(*) AS studies, SUM(enrollment) AS people FROM `main`.`demo`.`trials` GROUP BY phase ORDER BY phase");
+        var (names, rows) = await QueryRun.AllAsync(new DataSource("databricks", "Databricks", "none", source), "SELECT phase, COUNT(*) AS studies, SUM(enrollment) AS people FROM `main`.`demo`.`trials` GROUP BY phase ORDER BY phase");
         Assert.Equal(["phase", "studies", "people"], names);
         Assert.Equal([["Phase 1", 1L, 20L], ["Phase 2", 2L, 400L]], rows);
         Assert.Equal(1, _warehouse.Executed("query"));
@@ -43,8 +45,8 @@ public sealed class DatabricksDataSourceTests : IAsyncLifetime
     [Fact]
     public async Task WarehouseError_IsOneSentenceForTheUser()
     {
-        using var source = new DatabricksDataSource("databricks", "Databricks", "none", _warehouse.Settings(), "main.demo.trials");
-        var error = await Assert.ThrowsAsync<QueryFailedException>(() => QueryRun.AllAsync(source, "SELECT missing FROM `main`.`demo`.`trials`"));
+        using var source = new DatabricksSqlSource(_warehouse.Settings(), "main.demo.trials");
+        var error = await Assert.ThrowsAsync<SqlQueryException>(() => QueryRun.AllAsync(new DataSource("databricks", "Databricks", "none", source), "SELECT missing FROM `main`.`demo`.`trials`"));
         Assert.StartsWith("Databricks says: ", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(DatabricksEmulator.Token, error.Message, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Sqlite;
 using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.QueryApp;
@@ -12,7 +13,10 @@ public sealed class DemoDataFixture : IAsyncLifetime
 
     public string Path => _folder.File("demo.db");
 
-    public SqliteDataSource Source => new("demo", "Clinical trials (demo)", "clinical_trials", Path, DemoData.Table);
+    public IDataSource Source => new DataSource("demo", "Clinical trials (demo)", "clinical_trials", Table);
+
+    /// <summary>The demo table, read-only through the SQLite store package.</summary>
+    public SqliteSqlSource Table => new(Path, DemoData.Table);
 
     public IReadOnlyList<DemoData.Study> Expected { get; } = DemoData.Generate(Studies).ToList();
 

@@ -3,6 +3,7 @@ using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using Microsoft.Playwright;
 using UsageTracking.QueryApp.Data;
+using UsageTracking.Sqlite;
 using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.QueryApp;
@@ -73,7 +74,7 @@ public sealed class QueryAppBrowserTests(Browser browser)
         await Browser.ScreenshotAsync(page, "query-06-feedback");
 
         // The workbook holds exactly what the query returns, typed.
-        var source = new SqliteDataSource("demo", "demo", "clinical_trials", Path.Combine(host.DataDirectory, "demo-clinical-trials.db"), DemoData.Table);
+        var source = new DataSource("demo", "demo", "clinical_trials", new SqliteSqlSource(Path.Combine(host.DataDirectory, "demo-clinical-trials.db"), DemoData.Table));
         var (names, expected) = await QueryRun.AllAsync(source, edited);
         using (var document = SpreadsheetDocument.Open(file, false))
         {

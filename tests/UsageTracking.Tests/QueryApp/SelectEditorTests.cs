@@ -1,4 +1,5 @@
 using UsageTracking.QueryApp.Sql;
+using UsageTracking.Sql;
 
 namespace UsageTracking.Tests.QueryApp;
 

@@ -92,7 +92,7 @@ public sealed class SqliteUsageQuestionsTests : UsageQuestionsTests, IDisposable
 
     protected override IUsageStore CreateStore() => new SqliteUsageStore(_folder.Database, Table);
 
-    protected override IDataSource CreateSource() => new SqliteDataSource("usage", "Usage", "usage", _folder.Database, Table);
+    protected override IDataSource CreateSource() => new DataSource("usage", "Usage", "usage", new SqliteSqlSource(_folder.Database, Table));
 
     public void Dispose() => _folder.Dispose();
 }
@@ -100,15 +100,15 @@ public sealed class SqliteUsageQuestionsTests : UsageQuestionsTests, IDisposable
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresUsageQuestionsTests(PostgresServer server) : UsageQuestionsTests
 {
-    private readonly List<PostgresDataSource> _sources = [];
+    private readonly List<PostgresSqlSource> _sources = [];
 
     protected override IUsageStore CreateStore() => new PostgresUsageStore(server.ConnectionString, Table);
 
     protected override IDataSource CreateSource()
     {
-        var source = new PostgresDataSource("usage", "Usage", "usage", server.ConnectionString, Table);
+        var source = new PostgresSqlSource(server.ConnectionString, Table);
         _sources.Add(source);
-        return source;
+        return new DataSource("usage", "Usage", "usage", source);
     }
 
     public override async Task DisposeAsync()

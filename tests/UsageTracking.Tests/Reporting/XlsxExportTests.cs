@@ -2,13 +2,14 @@ using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
 using UsageTracking.Reporting.Tables;
+using UsageTracking.Sql;
 
 namespace UsageTracking.Tests.Reporting;
 
 public sealed class XlsxExportTests
 {
     /// <summary>Rows from memory, for exporting exact values.</summary>
-    internal sealed class ListReader(string[] names, IEnumerable<object?[]> rows) : ITableReader
+    internal sealed class ListReader(string[] names, IEnumerable<object?[]> rows) : IRowReader
     {
         private readonly IEnumerator<object?[]> _rows = rows.GetEnumerator();
 

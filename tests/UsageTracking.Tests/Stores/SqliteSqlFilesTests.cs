@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using UsageTracking.Analytics;
 using UsageTracking.Sqlite;
 using UsageTracking.Tests.Support;
 
@@ -78,7 +79,7 @@ public sealed class SqliteSqlFilesTests : IDisposable
         }
 
         await using var store = new SqliteUsageStore(_folder.Database);
-        var stats = await store.GetStatsAsync(new UsageQuery(new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-7), TimeSpan.Zero), DateTimeOffset.UtcNow.AddSeconds(1), "analyses"), default);
+        var stats = await new UsageAnalytics(store, store).GetStatsAsync(new UsageQuery(new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-7), TimeSpan.Zero), DateTimeOffset.UtcNow.AddSeconds(1), "analyses"));
         var popular = Query(Repository.Path("sql", "sqlite", "analyses", "popular_actions.sql"));
         Assert.Equal(stats.ByAction.Select(a => (a.Action, a.Count)).OrderBy(a => a.Action), popular.Select(r => ((string)r[0], (long)r[1])).OrderBy(a => a.Item1));
     }

@@ -10,7 +10,7 @@ public abstract partial class StoreContractTests
     private static readonly DateTimeOffset Monday = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Now = Monday.AddDays(1).AddHours(21).AddMinutes(30);
 
-    private async Task<IUsageStore> FixedDashboardDataAsync()
+    private async Task<StoreUnderTest> FixedDashboardDataAsync()
     {
         var store = NewStore();
         await store.EnsureSchemaAsync(true, default);
@@ -44,7 +44,7 @@ public abstract partial class StoreContractTests
     public async Task Dashboard_OnFixedData_MatchesHandComputedAnswers()
     {
         var store = await FixedDashboardDataAsync();
-        var dashboard = await new UsageAnalytics(store, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "contract"));
+        var dashboard = await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "contract"));
         var k = dashboard.Kpis;
 
         Assert.Equal((2L, 3L, 4L), (k.ActiveUsersDay, k.ActiveUsersWeek, k.ActiveUsersMonth));
@@ -83,7 +83,7 @@ public abstract partial class StoreContractTests
     public async Task Dashboard_ForOneUser_CountsOnlyTheirEvents()
     {
         var store = await FixedDashboardDataAsync();
-        var dashboard = await new UsageAnalytics(store, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "contract", "bob@example.com"));
+        var dashboard = await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "contract", "bob@example.com"));
         Assert.Equal((2L, 1L), (dashboard.Kpis.Events, dashboard.Kpis.Errors));
         Assert.Equal([new UserActivity("bob@example.com", 2, 1)], dashboard.TopUsers);
     }
@@ -92,7 +92,7 @@ public abstract partial class StoreContractTests
     public async Task Live_CountsTodayAndListsTheNewestFirst()
     {
         var store = await FixedDashboardDataAsync();
-        var live = await new UsageAnalytics(store, new FixedTime(Now)).GetLiveAsync("contract", latest: 3);
+        var live = await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetLiveAsync("contract", latest: 3);
         Assert.Equal((4L, 1L), (live.EventsToday, live.ErrorsToday));
         Assert.Equal([Actions.TokenUsage, Actions.DatabaseError, Actions.DownloadResults], live.Latest.Select(e => e.Action));
     }

@@ -1,23 +1,33 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using UsageTracking.Analytics;
+using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.Stores;
 
 /// <summary>
-/// The behaviour every store must have, written once. Each store's test class inherits it and says how to
-/// create the store and the seed's 4-column table; a store that cannot run here skips with a visible reason.
+/// The behaviour every store must have, written once. Each store's test class registers the store through its own
+/// package (<c>Add…UsageStore()</c>), and the suite asks for the capabilities as a consumer would: the writer, the reader,
+/// retention and, where the store has them, aggregates. A store that cannot run here skips with a visible reason.
 /// </summary>
 public abstract partial class StoreContractTests : IAsyncLifetime
 {
     protected static readonly DateTimeOffset Day1 = new(2026, 3, 2, 9, 30, 0, TimeSpan.Zero);
     protected static readonly DateTimeOffset Midnight = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly List<IUsageStore> _stores = [];
+    private readonly List<ServiceProvider> _providers = [];
 
-    /// <summary>A store on a table nobody has used; <paramref name="table"/> names it.</summary>
-    protected abstract IUsageStore CreateStore(string table);
+    /// <summary>Registers the store, as its package does, on a table nobody has used; <paramref name="table"/> names it.</summary>
+    protected abstract void AddStore(IServiceCollection services, string table);
+
+    /// <summary>Registers the store pointed at a server (or file) that cannot be reached.</summary>
+    protected abstract void AddUnreachableStore(IServiceCollection services);
 
     /// <summary>Creates the table with the seed's DDL: timestamp, app_name, user, action.</summary>
     protected abstract Task CreateSeedTableAsync(string table);
+
+    /// <summary>Makes the database itself refuse rows whose action is <paramref name="action"/> (a constraint, as an operator might add).</summary>
+    protected abstract Task RefuseActionAsync(string table, string action);
 
     protected string Table { get; } = "usage_" + Guid.NewGuid().ToString("N")[..10];
 
@@ -25,17 +35,28 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        foreach (var store in _stores)
+        foreach (var provider in _providers)
         {
-            await store.DisposeAsync();
+            await provider.DisposeAsync();
         }
     }
 
-    private IUsageStore NewStore(string? table = null)
+    private StoreUnderTest NewStore(string? table = null, TimeProvider? time = null) => Resolve(services => AddStore(services, table ?? Table), time);
+
+    private StoreUnderTest Resolve(Action<IServiceCollection> add, TimeProvider? time = null)
     {
-        var store = CreateStore(table ?? Table);
-        _stores.Add(store);
-        return store;
+        var services = new ServiceCollection();
+        services.AddOptions<UsageTrackingOptions>();
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        add(services);
+        var provider = services.BuildServiceProvider();
+        _providers.Add(provider);
+        return new StoreUnderTest(provider.GetRequiredService<IUsageStore>(), provider.GetRequiredService<IUsageReader>(),
+            provider.GetRequiredService<IUsageRetention>(), provider.GetService<IUsageAggregates>(), time);
     }
 
     protected static UsageEvent Event(string user, string action, DateTimeOffset at, string app = "contract", Action<UsageEventBuilder>? more = null)
@@ -45,8 +66,24 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         return builder.Build();
     }
 
-    private static async Task<List<UsageEvent>> ReadAll(IUsageStore store, string? app = "contract") =>
-        await store.ReadEventsAsync(new UsageQuery(DateTimeOffset.MinValue.AddYears(2000), DateTimeOffset.UtcNow.AddYears(10), app), default).ToListAsync();
+    private static async Task<List<UsageEvent>> ReadAll(StoreUnderTest store, string? app = "contract") =>
+        await store.Reader.ReadEventsAsync(new UsageQuery(DateTimeOffset.MinValue.AddYears(2000), DateTimeOffset.UtcNow.AddYears(10), app), default).ToListAsync();
+
+    /// <summary>A store's capabilities, as DI hands them to consumers.</summary>
+    private sealed record StoreUnderTest(IUsageStore Store, IUsageReader Reader, IUsageRetention Retention, IUsageAggregates? Aggregates, TimeProvider? Time)
+    {
+        public UsageAnalytics Analytics => new(Reader, Aggregates, Time);
+
+        public Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken) => Store.EnsureSchemaAsync(allowUpgrade, cancellationToken);
+
+        public Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken) => Store.WriteBatchAsync(batch, cancellationToken);
+
+        public Task<UsageStats> GetStatsAsync(UsageQuery query, CancellationToken cancellationToken) => Analytics.GetStatsAsync(query, cancellationToken);
+
+        public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => Retention.DeleteOlderThanAsync(cutoff, null, cancellationToken);
+
+        public Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken) => Retention.DeleteUsersAsync(users, cancellationToken);
+    }
 
     [Fact]
     public async Task EnsureSchema_OnMissingTable_CreatesExtendedTable()
@@ -251,6 +288,114 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var rows = await ReadAll(store);
         Assert.Equal(["old@example.com", "new@example.com"], rows.Select(r => r.User));
         Assert.Equal("s", rows[1].SessionId);
+    }
+
+    [Fact]
+    public async Task IsError_IsStored_SoAnErrorTypeNotNamedLikeOneCountsEverywhere()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        await store.WriteBatchAsync(
+        [
+            Event("ann@example.com", "rate_limit", Day1, more: b => { b.Detail = "429 from the model"; b.IsError = true; }),
+            Event("ann@example.com", "timeout", Day1.AddMinutes(1), more: b => b.IsError = true),
+            Event("ann@example.com", Actions.ExecuteSql, Day1.AddMinutes(2)),
+        ], default);
+
+        var rows = await ReadAll(store);
+        Assert.Equal([true, true, false], rows.Select(r => r.IsError));
+        var day = new UsageQuery(Midnight, Midnight.AddDays(1), "contract");
+        Assert.Equal(2, (await store.GetStatsAsync(day, default)).ErrorCount);
+        // A range that is not whole days is counted from the rows, which must agree.
+        Assert.Equal(2, (await store.GetStatsAsync(day with { Since = Midnight.AddSeconds(1) }, default)).ErrorCount);
+        var dashboard = await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Midnight.AddHours(23))).GetDashboardAsync(new DashboardQuery(Midnight, Midnight.AddDays(1), "contract"));
+        Assert.Equal(2, dashboard.Kpis.Errors);
+        Assert.Equal(["rate_limit", "timeout"], dashboard.ErrorsOverTime.Select(e => e.Type).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task SeedRowsWithoutTheFlag_AreErrorsByTheirName_AfterTheUpgrade()
+    {
+        await CreateSeedTableAsync(Table);
+        var compat = NewStore();
+        await compat.EnsureSchemaAsync(allowUpgrade: false, default);
+        await compat.WriteBatchAsync(
+        [
+            Event("old@example.com", Actions.SqlError, Day1, more: b => { b.Detail = "no such column: x"; b.IsError = true; }),
+            Event("old@example.com", Actions.ExecuteSql, Day1.AddMinutes(1)),
+        ], default);
+
+        var store = NewStore();
+        await store.EnsureSchemaAsync(allowUpgrade: true, default);
+        await store.WriteBatchAsync([Event("new@example.com", "rate_limit", Day1.AddMinutes(2), more: b => b.IsError = true)], default);
+
+        Assert.Equal([true, false, true], (await ReadAll(store)).Select(r => r.IsError));
+        Assert.Equal(2, (await store.GetStatsAsync(new UsageQuery(Midnight, Midnight.AddDays(1), "contract"), default)).ErrorCount);
+    }
+
+    [Fact]
+    public async Task DeleteOlderThan_ForOneApp_LeavesOtherAppsRows()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        await store.WriteBatchAsync(
+        [
+            Event("ann@example.com", Actions.AppStart, Day1.AddDays(-30)),
+            Event("ann@example.com", Actions.AppStart, Day1),
+            Event("bob@example.com", Actions.AppStart, Day1.AddDays(-30), app: "other-app"),
+        ], default);
+
+        Assert.Equal(1, await store.Retention.DeleteOlderThanAsync(Day1.AddDays(-1), "contract", default));
+        Assert.Single(await ReadAll(store));
+        Assert.Single(await ReadAll(store, "other-app"));
+    }
+
+    [Fact]
+    public async Task Classify_TheStoresOwnRefusalOfOneRow_IsRejected_SoTheTrackerQuarantinesOnlyThatEvent()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        await RefuseActionAsync(Table, "forbidden_action");
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.WriteBatchAsync([Event("ann@example.com", "forbidden_action", Day1)], default));
+
+        Assert.Equal(StoreErrorKind.Rejected, store.Store.Classify(error));
+        await store.WriteBatchAsync([Event("ann@example.com", Actions.AppStart, Day1)], default);
+        Assert.Single(await ReadAll(store));
+    }
+
+    [Fact]
+    public async Task Classify_AnUnreachableStore_IsTransient_NotTheDatasFault()
+    {
+        var store = Resolve(AddUnreachableStore);
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await store.EnsureSchemaAsync(true, default);
+            await store.WriteBatchAsync([Event("ann@example.com", Actions.AppStart, Day1)], default);
+        });
+
+        Assert.Equal(StoreErrorKind.Transient, store.Store.Classify(error));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task UnreachableStore_OpensTheCircuit_AndEveryEventWaitsInTheSpool()
+    {
+        using var folder = new TempFolder();
+        var store = Resolve(AddUnreachableStore);
+        await using var tracker = UsageTracker.Create(Tracking.Options(folder, o => { o.RetryBudget = TimeSpan.Zero; o.BatchSize = 5; o.BreakDuration = TimeSpan.FromMinutes(5); }),
+            loggerFactory: null, store: store.Store);
+        for (var i = 0; i < 20; i++)
+        {
+            tracker.TrackUserAction("ann@example.com", Actions.ExecuteSql);
+        }
+
+        var flush = await tracker.FlushAsync();
+        var health = tracker.GetHealth();
+
+        Assert.False(flush.Completed);
+        Assert.True(health.CircuitOpen, "repeated transient failures must open the circuit");
+        Assert.Equal(20, flush.OnDisk);
+        Assert.Equal((0L, 0L), (health.Written, health.Quarantined));
+        Assert.Empty(health.Dropped);
     }
 }
 

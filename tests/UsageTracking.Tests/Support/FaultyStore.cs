@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace UsageTracking.Tests.Support;
 
 /// <summary>
@@ -79,20 +77,6 @@ public sealed class FaultyStore(IUsageStore inner) : IUsageStore
             throw new SimulatedOutageException("the write committed but the reply was lost");
         }
     }
-
-    public Task<UsageStats> GetStatsAsync(UsageQuery query, CancellationToken cancellationToken) => inner.GetStatsAsync(query, cancellationToken);
-
-    public async IAsyncEnumerable<UsageEvent> ReadEventsAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var e in inner.ReadEventsAsync(query, cancellationToken))
-        {
-            yield return e;
-        }
-    }
-
-    public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => inner.DeleteOlderThanAsync(cutoff, cancellationToken);
-
-    public Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken) => inner.DeleteUsersAsync(users, cancellationToken);
 
     public StoreErrorKind Classify(Exception exception) =>
         exception is SimulatedRejectionException ? StoreErrorKind.Rejected : inner.Classify(exception);

@@ -25,8 +25,9 @@ public static class Tracking
 
     public static SqliteUsageStore Store(TempFolder folder) => new(folder.Database);
 
+    /// <summary>A tracker on the folder's SQLite file with every capability the store package registers, or writing to <paramref name="store"/> only.</summary>
     public static UsageTracker Create(TempFolder folder, Action<UsageTrackingOptions>? configure = null, IUsageStore? store = null) =>
-        UsageTracker.Create(Options(folder, configure), loggerFactory: null, store: store ?? Store(folder));
+        UsageTracker.Create(Options(folder, configure), loggerFactory: null, store: store);
 
     public static long Scalar(TempFolder folder, string sql)
     {

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
 using UsageTracking.Databricks;
 
 namespace UsageTracking.Tests.Stores.Databricks;
@@ -57,27 +58,44 @@ public sealed class DatabricksLiveTests
     private sealed class LiveContract : StoreContractTests
     {
         private readonly DatabricksSettings _settings = DatabricksSettings.Read(null);
-        private readonly List<DatabricksUsageStore> _created = [];
+        private readonly HashSet<string> _tables = [];
         private readonly string _prefix = Environment.GetEnvironmentVariable("DATABRICKS_TABLE_PREFIX") is { Length: > 0 } p ? p + "." : "";
 
-        protected override IUsageStore CreateStore(string table)
+        private string Name(string table) => _prefix + "usage_tracking_live_" + table;
+
+        protected override void AddStore(IServiceCollection services, string table)
         {
-            var store = new DatabricksUsageStore(_settings, _prefix + "usage_tracking_live_" + table);
-            _created.Add(store);
-            return store;
+            _tables.Add(Name(table));
+            services.AddDatabricksUsageStore(configure: o => { o.Settings = _settings; o.TableName = Name(table); });
         }
 
-        protected override async Task CreateSeedTableAsync(string table)
+        protected override void AddUnreachableStore(IServiceCollection services) =>
+            services.AddDatabricksUsageStore(configure: o => o.Settings = new DatabricksSettings
+            {
+                BaseAddress = new Uri("https://127.0.0.1:1/"),
+                WarehouseId = _settings.WarehouseId,
+                AccessToken = "not-a-token",
+            });
+
+        protected override Task CreateSeedTableAsync(string table) =>
+            ExecuteAsync(table, $"CREATE TABLE IF NOT EXISTS {Name(table)} (timestamp TIMESTAMP, app_name STRING, user STRING, action STRING) USING DELTA");
+
+        protected override Task RefuseActionAsync(string table, string action) =>
+            ExecuteAsync(table, $"ALTER TABLE {Name(table)} ADD CONSTRAINT refuse_action CHECK (action <> '{action}')");
+
+        private async Task ExecuteAsync(string table, string sql)
         {
-            await using var store = new DatabricksUsageStore(_settings, _prefix + "usage_tracking_live_" + table);
-            await store.ExecuteForTestsAsync($"CREATE TABLE IF NOT EXISTS {_prefix}usage_tracking_live_{table} (timestamp TIMESTAMP, app_name STRING, user STRING, action STRING) USING DELTA");
+            _tables.Add(Name(table));
+            await using var store = new DatabricksUsageStore(_settings, Name(table));
+            await store.ExecuteForTestsAsync(sql);
         }
 
         public override async Task DisposeAsync()
         {
-            foreach (var store in _created.DistinctBy(s => s.TableName))
+            foreach (var table in _tables)
             {
-                await store.ExecuteForTestsAsync($"DROP TABLE IF EXISTS {store.TableName}");
+                await using var store = new DatabricksUsageStore(_settings, table);
+                await store.ExecuteForTestsAsync($"DROP TABLE IF EXISTS {table}");
             }
 
             await base.DisposeAsync();

@@ -176,7 +176,8 @@ public sealed class DatabricksTests : IAsyncLifetime
         tracker.TrackError("ann@example.com", Actions.SqlError, Hostile);
         Assert.True((await tracker.FlushAsync()).Completed);
 
-        var rows = await tracker.Store.ReadEventsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow), default).ToListAsync();
+        await using var reader = new DatabricksUsageStore(_emulator.Settings(), _table);
+        var rows = await reader.ReadEventsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow), default).ToListAsync();
         Assert.Contains(rows, r => r.User == Hostile && r.Action == Hostile);
         Assert.Contains(rows, r => r.Detail == Hostile);
         Assert.DoesNotContain(_emulator.StatementTexts, text => text.Contains("DROP TABLE", StringComparison.Ordinal));

@@ -1,4 +1,5 @@
 using Npgsql;
+using UsageTracking.Analytics;
 using UsageTracking.PostgreSql;
 using UsageTracking.Tests.Support;
 
@@ -108,7 +109,7 @@ public sealed class PostgresDeliveryTests(PostgresServer server) : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task DailyRollup_CountsRowsOtherToolsWrite_AndRowsThatWereThereBeforeIt()
+    public async Task Rollups_CountRowsOtherToolsWrite_AndRowsThatWereThereBeforeThem()
     {
         // A seed table the earlier tracker filled, then upgraded: the rollup is backfilled.
         await ScalarAsync($"CREATE TABLE {_table} (timestamp TIMESTAMP, app_name TEXT, \"user\" TEXT, action TEXT); SELECT 0");
@@ -120,9 +121,10 @@ public sealed class PostgresDeliveryTests(PostgresServer server) : IDisposable
         await ScalarAsync($"INSERT INTO {_table} (timestamp, app_name, \"user\", action) SELECT now() AT TIME ZONE 'UTC', 'legacy', 'new@example.com', 'execute_sql' FROM generate_series(1, 3); SELECT 0");
         await ScalarAsync($"DELETE FROM {_table} WHERE ctid IN (SELECT ctid FROM {_table} WHERE \"user\" = 'old@example.com' LIMIT 2); SELECT 0");
 
-        var stats = await store.GetStatsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow, "legacy"), default);
+        var stats = await new UsageAnalytics(store, store).GetStatsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow, "legacy"));
         Assert.Equal((6L, 2L, 3L), (stats.TotalEvents, stats.DistinctUsers, stats.ErrorCount));
-        Assert.Equal(1, await ScalarAsync($"SELECT COUNT(*) FROM pg_trigger WHERE tgname = '{_table}_daily_insert'"));
-        Assert.Equal(6, await ScalarAsync($"SELECT SUM(events) FROM {_table}_daily"));
+        Assert.Equal(1, await ScalarAsync($"SELECT COUNT(*) FROM pg_trigger WHERE tgname = '{_table}_rollup_insert'"));
+        Assert.Equal(6, await ScalarAsync($"SELECT SUM(events) FROM {_table}_hourly"));
+        Assert.Equal(3, await ScalarAsync($"SELECT SUM(errors) FROM {_table}_user_daily"));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using UsageTracking.PostgreSql;
 using UsageTracking.Tests.Support;
@@ -8,14 +9,25 @@ namespace UsageTracking.Tests.Stores.PostgreSql;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStoreContractTests(PostgresServer server) : StoreContractTests
 {
-    protected override IUsageStore CreateStore(string table) => new PostgresUsageStore(server.ConnectionString, table);
+    protected override void AddStore(IServiceCollection services, string table) =>
+        services.AddPostgresUsageStore(configure: o => { o.ConnectionString = server.ConnectionString; o.TableName = table; });
 
-    protected override async Task CreateSeedTableAsync(string table)
-    {
+    // Nothing listens on port 1 of this machine.
+    protected override void AddUnreachableStore(IServiceCollection services) =>
+        services.AddPostgresUsageStore(configure: o => o.ConnectionString = "Host=127.0.0.1;Port=1;Username=nobody;Timeout=3");
+
+    protected override Task CreateSeedTableAsync(string table) =>
         // The seed's DDL in PostgreSQL's dialect: "user" must be quoted, STRING is TEXT.
+        ExecuteAsync($"CREATE TABLE {table} (timestamp TIMESTAMP, app_name TEXT, \"user\" TEXT, action TEXT)");
+
+    protected override Task RefuseActionAsync(string table, string action) =>
+        ExecuteAsync($"ALTER TABLE {table} ADD CONSTRAINT refuse_{table} CHECK (action <> '{action}')");
+
+    private async Task ExecuteAsync(string sql)
+    {
         await using var connection = new NpgsqlConnection(server.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE TABLE {table} (timestamp TIMESTAMP, app_name TEXT, \"user\" TEXT, action TEXT)", connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
 }

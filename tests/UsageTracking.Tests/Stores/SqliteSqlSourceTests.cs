@@ -1,14 +1,15 @@
-using UsageTracking.QueryApp.Data;
+using UsageTracking.Sql;
+using UsageTracking.Tests.QueryApp;
 
-namespace UsageTracking.Tests.QueryApp;
+namespace UsageTracking.Tests.Stores;
 
 /// <summary>The second lock: even SQL that slipped past the guard cannot write, and no query runs forever.</summary>
-public sealed class SqliteDataSourceTests(DemoDataFixture demo) : IClassFixture<DemoDataFixture>
+public sealed class SqliteSqlSourceTests(DemoDataFixture demo) : IClassFixture<DemoDataFixture>
 {
-    private async Task<QueryFailedException> Refused(string sql, TimeSpan? timeout = null) =>
-        await Assert.ThrowsAsync<QueryFailedException>(async () =>
+    private async Task<SqlQueryException> Refused(string sql, TimeSpan? timeout = null) =>
+        await Assert.ThrowsAsync<SqlQueryException>(async () =>
         {
-            await using var reader = await demo.Source.OpenAsync(sql, timeout ?? TimeSpan.FromSeconds(10), default);
+            await using var reader = await demo.Table.OpenAsync(sql, timeout ?? TimeSpan.FromSeconds(10), default);
             while (await reader.ReadAsync(default))
             {
             }

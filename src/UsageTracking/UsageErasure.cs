@@ -1,24 +1,6 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using UsageTracking.Implementation;
 
 namespace UsageTracking;
-
-/// <summary>Creates the store <see cref="UsageTrackingOptions.Store"/> names, without a tracker around it (for tools and maintenance).</summary>
-public static class UsageStoreFactory
-{
-    /// <summary>Creates the store; throws <see cref="ArgumentException"/> naming the setting when it cannot.</summary>
-    /// <param name="options">The settings.</param>
-    /// <param name="configuration">The <c>UsageTracking</c> configuration section, for store-specific settings.</param>
-    /// <param name="loggerFactory">For the store's logs.</param>
-    public static IUsageStore Create(UsageTrackingOptions options, IConfiguration? configuration = null, ILoggerFactory? loggerFactory = null)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return StoreResolver.Resolve(options.Store, []).Create(
-            new UsageStoreContext(options, configuration, loggerFactory ?? NullLoggerFactory.Instance, TimeProvider.System));
-    }
-}
 
 /// <summary>The outcome of <see cref="UsageErasure.ForgetAsync"/>.</summary>
 /// <param name="StoreRows">Rows deleted from the store.</param>
@@ -34,13 +16,13 @@ public static class UsageErasure
     /// (their keyed hash), first from the spool and quarantine so that no replay brings them back, then from the store.
     /// </summary>
     /// <param name="options">The settings (spool folder, privacy key).</param>
-    /// <param name="store">The store.</param>
+    /// <param name="retention">The store's retention capability.</param>
     /// <param name="users">The users, e.g. e-mail addresses.</param>
     /// <param name="cancellationToken">Cancels the deletion.</param>
-    public static async Task<ErasureResult> ForgetAsync(UsageTrackingOptions options, IUsageStore store, IEnumerable<string> users, CancellationToken cancellationToken = default)
+    public static async Task<ErasureResult> ForgetAsync(UsageTrackingOptions options, IUsageRetention retention, IEnumerable<string> users, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(retention);
         ArgumentNullException.ThrowIfNull(users);
         var forms = new HashSet<string>(StringComparer.Ordinal);
         foreach (var user in users.Where(u => !string.IsNullOrWhiteSpace(u)))
@@ -55,7 +37,7 @@ public static class UsageErasure
 
         using var spool = new Spool(options.ResolvedSpoolDirectory, long.MaxValue, TimeProvider.System, new DeliveryCounters());
         var (removed, inUse) = spool.RemoveUsers(forms);
-        var rows = await store.DeleteUsersAsync(forms, cancellationToken).ConfigureAwait(false);
+        var rows = await retention.DeleteUsersAsync(forms, cancellationToken).ConfigureAwait(false);
         return new ErasureResult(rows, removed, inUse);
     }
 }

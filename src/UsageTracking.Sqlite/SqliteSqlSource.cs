@@ -1,74 +1,84 @@
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
-using UsageTracking.QueryApp.Sql;
+using UsageTracking.Sql;
 
-namespace UsageTracking.QueryApp.Data;
+namespace UsageTracking.Sqlite;
 
 /// <summary>
 /// A table in a SQLite file, queried on a read-only connection (<c>Mode=ReadOnly</c> plus <c>query_only</c>), after
-/// SQLite itself confirms the text is one statement that does not write (<c>sqlite3_stmt_readonly</c>).
+/// SQLite itself confirms the text is one statement that does not write (<c>sqlite3_stmt_readonly</c>); a query running
+/// past its timeout is interrupted (<c>sqlite3_interrupt</c>).
 /// </summary>
-public sealed class SqliteDataSource(string id, string title, string domain, string path, string table, TableSchema? expected = null) : IDataSource
+public sealed class SqliteSqlSource : IReadOnlySqlSource
 {
-    private TableSchema? _schema;
+    private readonly string _path;
+    private readonly IReadOnlyList<SqlColumn>? _expected;
+    private IReadOnlyList<SqlColumn>? _columns;
 
-    /// <inheritdoc />
-    public string Id => id;
-
-    /// <inheritdoc />
-    public string Title => title;
+    /// <summary>A table in a SQLite file.</summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="table">The table queries are about.</param>
+    /// <param name="expected">The columns to describe while the file or table does not exist yet; null to say it does not.</param>
+    public SqliteSqlSource(string path, string table, IReadOnlyList<SqlColumn>? expected = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(table);
+        _path = path;
+        TableName = table;
+        _expected = expected;
+    }
 
     /// <inheritdoc />
     public SqlDialect Dialect => SqlDialect.Sqlite;
 
     /// <inheritdoc />
-    public string Domain => domain;
+    public string TableName { get; }
 
     /// <summary>The database file.</summary>
-    public string Path => path;
+    public string Path => _path;
 
     /// <inheritdoc />
-    public async Task<TableSchema> GetSchemaAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SqlColumn>> GetColumnsAsync(CancellationToken cancellationToken)
     {
-        if (_schema is { } cached)
+        if (_columns is { } cached)
         {
             return cached;
         }
 
-        if (!File.Exists(path) && expected is not null)
+        if (!File.Exists(_path) && _expected is not null)
         {
-            return expected;
+            return _expected;
         }
 
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT name, type FROM pragma_table_info($table) ORDER BY cid";
-        command.Parameters.AddWithValue("$table", table);
-        var columns = new List<(string, string)>();
+        command.Parameters.AddWithValue("$table", TableName);
+        var columns = new List<SqlColumn>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                columns.Add((reader.GetString(0), reader.GetString(1)));
+                columns.Add(new SqlColumn(reader.GetString(0), reader.GetString(1)));
             }
         }
 
-        if (columns.Count == 0 && expected is not null)
+        if (columns.Count == 0 && _expected is not null)
         {
             // The tracker creates its table on the first write; until then, describe the table it will create.
-            return expected;
+            return _expected;
         }
 
         if (columns.Count == 0)
         {
-            throw new QueryFailedException($"The table {table} does not exist in {path} yet.");
+            throw new SqlQueryException($"The table {TableName} does not exist in {_path} yet.");
         }
 
-        return _schema = new TableSchema(table, columns);
+        return _columns = columns;
     }
 
     /// <inheritdoc />
-    public async Task<IQueryReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -102,12 +112,12 @@ public sealed class SqliteDataSource(string id, string title, string domain, str
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(_path))
         {
-            throw new QueryFailedException($"The database file {path} does not exist yet.");
+            throw new SqlQueryException($"The database file {_path} does not exist yet.");
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadOnly }.ToString());
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
         pragma.CommandText = "PRAGMA query_only = 1";
@@ -122,28 +132,28 @@ public sealed class SqliteDataSource(string id, string title, string domain, str
         {
             if (rc != raw.SQLITE_OK)
             {
-                throw new QueryFailedException(Sentence(raw.sqlite3_errmsg(connection.Handle).utf8_to_string()));
+                throw new SqlQueryException(Sentence(raw.sqlite3_errmsg(connection.Handle).utf8_to_string()));
             }
 
             if (!string.IsNullOrWhiteSpace(tail))
             {
-                throw new QueryFailedException("Only one statement can run at a time.");
+                throw new SqlQueryException("Only one statement can run at a time.");
             }
 
             if (statement is null || statement.IsInvalid || raw.sqlite3_stmt_readonly(statement) == 0)
             {
-                throw new QueryFailedException("Only read-only queries can run.");
+                throw new SqlQueryException("Only read-only queries can run.");
             }
         }
     }
 
-    private static QueryFailedException Failure(Exception ex, TimeSpan timeout, CancellationToken caller) => ex switch
+    private static SqlQueryException Failure(Exception ex, TimeSpan timeout, CancellationToken caller) => ex switch
     {
-        OperationCanceledException when caller.IsCancellationRequested => new QueryFailedException("The query was cancelled.", ex),
-        OperationCanceledException => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
-        SqliteException { SqliteErrorCode: raw.SQLITE_INTERRUPT } => new QueryFailedException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
-        SqliteException sqlite => new QueryFailedException(Sentence(sqlite.Message), ex),
-        _ => new QueryFailedException("The query failed.", ex),
+        OperationCanceledException when caller.IsCancellationRequested => new SqlQueryException("The query was cancelled.", ex),
+        OperationCanceledException => new SqlQueryException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
+        SqliteException { SqliteErrorCode: raw.SQLITE_INTERRUPT } => new SqlQueryException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
+        SqliteException sqlite => new SqlQueryException(Sentence(sqlite.Message), ex),
+        _ => new SqlQueryException("The query failed.", ex),
     };
 
     // "SQLite Error 1: 'no such column: foo'." → "The database says: no such column: foo."
@@ -157,7 +167,7 @@ public sealed class SqliteDataSource(string id, string title, string domain, str
 
     private sealed class Reader(
         SqliteConnection connection, SqliteCommand command, SqliteDataReader reader, CancellationTokenSource timer,
-        CancellationTokenRegistration interrupt, TimeSpan timeout, CancellationToken caller) : IQueryReader
+        CancellationTokenRegistration interrupt, TimeSpan timeout, CancellationToken caller) : IRowReader
     {
         private readonly string[] _names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
 

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace UsageTracking.Databricks;
+
+public sealed partial class DatabricksUsageStore
+{
+    private const string BatchType =
+        "ARRAY<STRUCT<event_id: STRING, ts: STRING, app_name: STRING, user: STRING, action: STRING, session_id: STRING, detail: STRING, " +
+        "duration_ms: DOUBLE, model: STRING, input_tokens: BIGINT, output_tokens: BIGINT, cost_usd: DECIMAL(18,6), properties: STRING, is_error: BOOLEAN>>";
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <inheritdoc />
+    public async Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var mode = _mode ?? await EnsureSchemaAsync(allowUpgrade: true, cancellationToken).ConfigureAwait(false);
+        var rows = new JsonArray();
+        foreach (var e in batch)
+        {
+            rows.Add(new JsonObject
+            {
+                ["event_id"] = e.EventId,
+                ["ts"] = e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+                ["app_name"] = e.AppName,
+                ["user"] = e.User,
+                ["action"] = mode == StoreSchemaMode.Compat ? e.CompatAction : e.Action,
+                ["session_id"] = e.SessionId,
+                ["detail"] = e.Detail,
+                ["duration_ms"] = e.DurationMs,
+                ["model"] = e.Model,
+                ["input_tokens"] = e.InputTokens,
+                ["output_tokens"] = e.OutputTokens,
+                ["cost_usd"] = e.CostUsd,
+                ["properties"] = e.PropertiesJson,
+                ["is_error"] = e.IsError,
+            });
+        }
+
+        var parameter = new StatementParameter("batch", rows.ToJsonString(Json));
+        const string Source = $"SELECT * FROM (SELECT inline(from_json(:batch, '{BatchType}')))";
+        if (mode == StoreSchemaMode.Compat)
+        {
+            try
+            {
+                await RunAsync("insert_batch", $"""
+                    INSERT INTO {_table} (timestamp, app_name, user, action)
+                    SELECT to_timestamp(ts), app_name, user, action FROM ({Source})
+                    """, [parameter], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException sent && !ProvablyNotSent(sent) || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // A plain INSERT has no key to deduplicate on: if it may have committed, it must not be repeated now.
+                throw new DatabricksException("UNCERTAIN", $"The connection to {_client.Where} dropped during an INSERT into {TableName}; it may have committed.",
+                    null, transient: false) { IsUncertain = true };
+            }
+
+            return;
+        }
+
+        // The columns of UsageColumns the table has (a table the store may not alter can lack is_error).
+        var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false) ?? [];
+        var names = UsageColumns.All.Select(c => c.Name).Where(n => columns.Count == 0 || columns.Contains(n)).ToList();
+        var values = names.Select(n => n == "timestamp" ? "to_timestamp(s.ts)" : $"s.{n}");
+        await RunAsync("merge_batch", $"""
+            MERGE INTO {_table} AS t
+            USING (SELECT * FROM ({Source}) QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1) AS s
+            ON t.event_id = s.event_id
+            WHEN NOT MATCHED THEN INSERT ({string.Join(", ", names)})
+            VALUES ({string.Join(", ", values)})
+            """, [parameter], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public StoreErrorKind Classify(Exception exception) => exception switch
+    {
+        DatabricksException { IsUncertain: true } => StoreErrorKind.Uncertain,
+        // SQLSTATE class 22 (a data exception) and 23 (a constraint the data breaks, such as a Delta CHECK): something in
+        // this batch, not the table or the warehouse.
+        DatabricksException { SqlState: { } state } when state.StartsWith("22", StringComparison.Ordinal) || state.StartsWith("23", StringComparison.Ordinal)
+            => StoreErrorKind.Rejected,
+        _ => StoreErrorKind.Transient,
+    };
+
+    /// <summary>Refused or unreachable before a byte went out: the statement cannot have run.</summary>
+    private static bool ProvablyNotSent(HttpRequestException ex) =>
+        ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NetworkUnreachable };
+}

@@ -1,0 +1,174 @@
+using Npgsql;
+using UsageTracking.Analytics;
+
+namespace UsageTracking.PostgreSql;
+
+/// <summary>
+/// The tables beside the usage table that keep it pre-aggregated, the same four kinds the SQLite store keeps:
+/// <c>_hourly</c> (events, errors, durations, tokens, cost by app, hour, action, model), <c>_user_daily</c> (events and
+/// errors by app, day, user), <c>_duration_hourly</c> (the duration histogram) and <c>_session_daily</c> (the set of
+/// sessions that reached each funnel step per day). Statement-level triggers with transition tables keep them, so every
+/// insert, delete, update and truncate of the usage table counts — this tracker's, another tool's, a hand-written DELETE's.
+/// Counts that fall to zero stay (removing them inside the trigger would race concurrent inserts); reads skip them and
+/// retention removes them. Hours are UTC <c>timestamp</c>s, days UTC <c>date</c>s.
+/// </summary>
+internal sealed class PostgresRollups(string schema, string table)
+{
+    /// <summary>The earlier tracker's error rule in SQL, for rows without <c>is_error</c> (<see cref="UsageErrors.IsErrorName"/>).</summary>
+    public const string ErrorByName = "action LIKE '%\\_error%'";
+
+    private readonly string _prefix = schema.Length == 0 ? "" : PostgresUsageStore.Quote(schema) + ".";
+
+    public string Hourly => Name("hourly");
+
+    public string Users => Name("user_daily");
+
+    public string Durations => Name("duration_hourly");
+
+    public string Sessions => Name("session_daily");
+
+    /// <summary>The rollup of the store's first versions, replaced by these.</summary>
+    private string LegacyDaily => Name("daily");
+
+    private string Name(string suffix) => _prefix + PostgresUsageStore.Quote($"{table}_{suffix}");
+
+    private string Function(string suffix) => _prefix + PostgresUsageStore.Quote($"{table}_rollup_{suffix}");
+
+    /// <summary>Whether the rollups exist: the session set is created last, so its presence means the whole set is there and filled.</summary>
+    public async Task<bool> ExistAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
+        exists.Parameters.AddWithValue(Sessions);
+        return (bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Creates the rollups, fills them from the rows, and installs the triggers; drops the legacy daily rollup.</summary>
+    public string CreateSql(string rawTable, PgShape shape)
+    {
+        var utc = shape.Utc;
+        var error = shape.Error;
+        const string Finite = "duration_ms IS NOT NULL AND duration_ms NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)";
+        // The same buckets as DurationBuckets.Of: 0 below 1 ms, then 10 % wide.
+        const string Bucket = "CASE WHEN duration_ms < 1 THEN 0 ELSE LEAST(400, 1 + floor(ln(duration_ms) / ln(1.1)))::int END";
+        var funnel = string.Join(", ", UsageActions.Funnel.Select(a => $"'{a}'"));
+
+        // Grouped and sorted before touching a rollup, so concurrent writers lock its rows in one order.
+        string Add(string source) => $"""
+            INSERT INTO {Hourly} AS h (app_name, hour, action, model, events, errors, duration_count, duration_sum, input_tokens, output_tokens, cost_usd)
+                SELECT app_name, date_trunc('hour', {utc}), action, COALESCE(model, ''), COUNT(*), COUNT(*) FILTER (WHERE {error}),
+                       COUNT(*) FILTER (WHERE {Finite}), COALESCE(SUM(duration_ms) FILTER (WHERE {Finite}), 0),
+                       COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint, COALESCE(SUM(cost_usd), 0)
+                FROM {source} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+                ON CONFLICT (app_name, hour, action, model) DO UPDATE SET events = h.events + EXCLUDED.events, errors = h.errors + EXCLUDED.errors,
+                    duration_count = h.duration_count + EXCLUDED.duration_count, duration_sum = h.duration_sum + EXCLUDED.duration_sum,
+                    input_tokens = h.input_tokens + EXCLUDED.input_tokens, output_tokens = h.output_tokens + EXCLUDED.output_tokens,
+                    cost_usd = h.cost_usd + EXCLUDED.cost_usd;
+            INSERT INTO {Users} AS u (app_name, day, "user", events, errors)
+                SELECT app_name, ({utc})::date, "user", COUNT(*), COUNT(*) FILTER (WHERE {error}) FROM {source} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                ON CONFLICT (app_name, day, "user") DO UPDATE SET events = u.events + EXCLUDED.events, errors = u.errors + EXCLUDED.errors;
+            INSERT INTO {Durations} AS d (app_name, hour, bucket, events)
+                SELECT app_name, date_trunc('hour', {utc}), {Bucket}, COUNT(*) FROM {source} WHERE {Finite} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                ON CONFLICT (app_name, hour, bucket) DO UPDATE SET events = d.events + EXCLUDED.events;
+            INSERT INTO {Sessions} (app_name, day, action, session_id)
+                SELECT DISTINCT app_name, ({utc})::date, action, session_id FROM {source} WHERE action IN ({funnel}) AND session_id <> '' ORDER BY 1, 2, 3, 4
+                ON CONFLICT DO NOTHING;
+            """;
+
+        // A session leaves a step's set only when no row of its day and step is left.
+        var remove = $"""
+            UPDATE {Hourly} AS h SET events = h.events - o.events, errors = h.errors - o.errors, duration_count = h.duration_count - o.duration_count,
+                    duration_sum = h.duration_sum - o.duration_sum, input_tokens = h.input_tokens - o.input_tokens,
+                    output_tokens = h.output_tokens - o.output_tokens, cost_usd = h.cost_usd - o.cost_usd
+                FROM (SELECT app_name, date_trunc('hour', {utc}) AS hour, action, COALESCE(model, '') AS model, COUNT(*) AS events,
+                             COUNT(*) FILTER (WHERE {error}) AS errors, COUNT(*) FILTER (WHERE {Finite}) AS duration_count,
+                             COALESCE(SUM(duration_ms) FILTER (WHERE {Finite}), 0) AS duration_sum, COALESCE(SUM(input_tokens), 0)::bigint AS input_tokens,
+                             COALESCE(SUM(output_tokens), 0)::bigint AS output_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd
+                      FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS o
+                WHERE h.app_name = o.app_name AND h.hour = o.hour AND h.action = o.action AND h.model = o.model;
+            UPDATE {Users} AS u SET events = u.events - o.events, errors = u.errors - o.errors
+                FROM (SELECT app_name, ({utc})::date AS day, "user", COUNT(*) AS events, COUNT(*) FILTER (WHERE {error}) AS errors
+                      FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) AS o
+                WHERE u.app_name = o.app_name AND u.day = o.day AND u."user" = o."user";
+            UPDATE {Durations} AS d SET events = d.events - o.events
+                FROM (SELECT app_name, date_trunc('hour', {utc}) AS hour, {Bucket} AS bucket, COUNT(*) AS events
+                      FROM old_rows WHERE {Finite} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) AS o
+                WHERE d.app_name = o.app_name AND d.hour = o.hour AND d.bucket = o.bucket;
+            DELETE FROM {Sessions} AS s
+                USING (SELECT DISTINCT app_name, ({utc})::date AS day, action, session_id FROM old_rows WHERE action IN ({funnel}) AND session_id <> '') AS o
+                WHERE s.app_name = o.app_name AND s.day = o.day AND s.action = o.action AND s.session_id = o.session_id
+                  AND NOT EXISTS (SELECT 1 FROM {rawTable} AS t WHERE t.app_name = o.app_name AND t."timestamp" >= {DayStart("o.day", shape)}
+                                  AND t."timestamp" < {DayStart("o.day + 1", shape)} AND t.action = o.action AND t.session_id = o.session_id);
+            """;
+
+        return $$"""
+            DROP TRIGGER IF EXISTS {{PostgresUsageStore.Quote($"{table}_daily_insert")}} ON {{rawTable}};
+            DROP TRIGGER IF EXISTS {{PostgresUsageStore.Quote($"{table}_daily_delete")}} ON {{rawTable}};
+            DROP TRIGGER IF EXISTS {{PostgresUsageStore.Quote($"{table}_daily_update")}} ON {{rawTable}};
+            DROP TRIGGER IF EXISTS {{PostgresUsageStore.Quote($"{table}_daily_truncate")}} ON {{rawTable}};
+            DROP TABLE IF EXISTS {{LegacyDaily}};
+
+            CREATE TABLE IF NOT EXISTS {{Hourly}} (
+                app_name text NOT NULL, hour timestamp NOT NULL, action text NOT NULL, model text NOT NULL,
+                events bigint NOT NULL, errors bigint NOT NULL, duration_count bigint NOT NULL, duration_sum double precision NOT NULL,
+                input_tokens bigint NOT NULL, output_tokens bigint NOT NULL, cost_usd numeric NOT NULL,
+                PRIMARY KEY (app_name, hour, action, model));
+            CREATE TABLE IF NOT EXISTS {{Users}} (
+                app_name text NOT NULL, day date NOT NULL, "user" text NOT NULL, events bigint NOT NULL, errors bigint NOT NULL,
+                PRIMARY KEY (app_name, day, "user"));
+            CREATE TABLE IF NOT EXISTS {{Durations}} (
+                app_name text NOT NULL, hour timestamp NOT NULL, bucket integer NOT NULL, events bigint NOT NULL,
+                PRIMARY KEY (app_name, hour, bucket));
+            TRUNCATE {{Hourly}}, {{Users}}, {{Durations}};
+            CREATE TABLE {{Sessions}} (
+                app_name text NOT NULL, day date NOT NULL, action text NOT NULL, session_id text NOT NULL,
+                PRIMARY KEY (app_name, day, action, session_id));
+            {{Add(rawTable)}}
+
+            CREATE OR REPLACE FUNCTION {{Function("add")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                {{Add("new_rows")}}
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE FUNCTION {{Function("remove")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                {{remove}}
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE FUNCTION {{Function("change")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                {{remove}}
+                {{Add("new_rows")}}
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE FUNCTION {{Function("truncate")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Sessions}};
+                RETURN NULL;
+            END $fn$;
+
+            CREATE OR REPLACE TRIGGER {{PostgresUsageStore.Quote($"{table}_rollup_insert")}} AFTER INSERT ON {{rawTable}}
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{Function("add")}}();
+            CREATE OR REPLACE TRIGGER {{PostgresUsageStore.Quote($"{table}_rollup_delete")}} AFTER DELETE ON {{rawTable}}
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {{Function("remove")}}();
+            CREATE OR REPLACE TRIGGER {{PostgresUsageStore.Quote($"{table}_rollup_update")}} AFTER UPDATE ON {{rawTable}}
+                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{Function("change")}}();
+            CREATE OR REPLACE TRIGGER {{PostgresUsageStore.Quote($"{table}_rollup_truncate")}} AFTER TRUNCATE ON {{rawTable}}
+                FOR EACH STATEMENT EXECUTE FUNCTION {{Function("truncate")}}();
+            """;
+    }
+
+    /// <summary>Statements removing rollup rows whose counts fell to zero before the cutoff ($1, a UTC timestamp), of one app ($2) or all.</summary>
+    public IEnumerable<string> RemoveEmptyBefore(bool oneApp)
+    {
+        var app = oneApp ? " AND app_name = $2" : "";
+        yield return $"DELETE FROM {Hourly} WHERE events <= 0 AND hour < $1{app}";
+        yield return $"DELETE FROM {Users} WHERE events <= 0 AND day < $1::date{app}";
+        yield return $"DELETE FROM {Durations} WHERE events <= 0 AND hour < $1{app}";
+    }
+
+    /// <summary>The first instant of a UTC day, comparable with the usage table's <c>timestamp</c>.</summary>
+    private static string DayStart(string day, PgShape shape) => shape.TimestampTz ? $"(({day})::timestamp AT TIME ZONE 'UTC')" : $"({day})::timestamp";
+}

@@ -1,0 +1,152 @@
+using Npgsql;
+using UsageTracking.Sql;
+
+namespace UsageTracking.PostgreSql;
+
+/// <summary>
+/// A PostgreSQL table queried inside a <c>READ ONLY</c> transaction with a <c>statement_timeout</c>, rolled back afterwards:
+/// the database itself refuses any write the SQL might attempt.
+/// </summary>
+public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
+    private readonly string _name;
+    private readonly IReadOnlyList<SqlColumn>? _expected;
+    private IReadOnlyList<SqlColumn>? _columns;
+
+    /// <summary>A table in a PostgreSQL database.</summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="table"><c>name</c> or <c>schema.name</c>.</param>
+    /// <param name="expected">The columns to describe while the table does not exist yet; null to say it does not.</param>
+    public PostgresSqlSource(string connectionString, string table, IReadOnlyList<SqlColumn>? expected = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(table);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var parts = table.Split('.');
+        _schema = parts.Length == 2 ? parts[0] : "";
+        _name = parts[^1];
+        TableName = table;
+        _expected = expected;
+    }
+
+    /// <inheritdoc />
+    public SqlDialect Dialect => SqlDialect.Postgres;
+
+    /// <inheritdoc />
+    public string TableName { get; }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<SqlColumn>> GetColumnsAsync(CancellationToken cancellationToken)
+    {
+        if (_columns is { } cached)
+        {
+            return cached;
+        }
+
+        try
+        {
+            await using var command = _dataSource.CreateCommand("""
+                SELECT column_name, data_type FROM information_schema.columns
+                WHERE table_name = $1 AND table_schema = COALESCE(NULLIF($2, ''), current_schema()) ORDER BY ordinal_position
+                """);
+            command.Parameters.AddWithValue(_name);
+            command.Parameters.AddWithValue(_schema);
+            var columns = new List<SqlColumn>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                columns.Add(new SqlColumn(reader.GetString(0), reader.GetString(1)));
+            }
+
+            if (columns.Count == 0)
+            {
+                return _expected ?? throw new SqlQueryException($"The table {TableName} does not exist in the PostgreSQL database yet.");
+            }
+
+            return _columns = columns;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new SqlQueryException("The PostgreSQL database could not be reached.", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var setup = new NpgsqlCommand($"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {(int)timeout.TotalMilliseconds}", connection, transaction))
+            {
+                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var command = new NpgsqlCommand(sql, connection, transaction);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return new Reader(connection, transaction, command, reader, timeout);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw Failure(ex, timeout);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private static SqlQueryException Failure(Exception ex, TimeSpan timeout) => ex switch
+    {
+        PostgresException { SqlState: "57014" } => new SqlQueryException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
+        PostgresException pg => new SqlQueryException($"The database says: {pg.MessageText}.", ex),
+        OperationCanceledException => new SqlQueryException("The query was cancelled.", ex),
+        _ => new SqlQueryException("The PostgreSQL database could not be reached.", ex),
+    };
+
+    private sealed class Reader(NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlCommand command, NpgsqlDataReader reader, TimeSpan timeout) : IRowReader
+    {
+        private readonly string[] _names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+
+        public IReadOnlyList<string> Names => _names;
+
+        public object?[] Current { get; } = new object?[reader.FieldCount];
+
+        public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+            {
+                throw Failure(ex, timeout);
+            }
+
+            for (var i = 0; i < Current.Length; i++)
+            {
+                Current[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            return true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            await command.DisposeAsync().ConfigureAwait(false);
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
