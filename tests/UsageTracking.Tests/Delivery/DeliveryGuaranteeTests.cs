@@ -248,29 +248,6 @@ public sealed class DeliveryGuaranteeTests : IDisposable
         Assert.Equal(1_000 - n, Tracking.Rows(_folder));
     }
 
-    [Fact(Timeout = 60_000)]
-    public async Task RetentionCleanup_RunsInTheBackground_AndDeletesOnlyRowsPastRetention()
-    {
-        await using (var store = Tracking.Store(_folder))
-        {
-            await store.EnsureSchemaAsync(true, default);
-            var now = DateTimeOffset.UtcNow;
-            await store.WriteBatchAsync(Enumerable.Range(0, 10).Select(i => new UsageEvent
-            {
-                EventId = Guid.NewGuid().ToString(),
-                Timestamp = now.AddDays(-i * 10),
-                AppName = "tests",
-                User = "ann@example.com",
-                Action = Actions.AppStart,
-            }).ToList(), default);
-        }
-
-        await using var tracker = Tracking.Create(_folder, o => { o.RetentionDays = 45; o.CleanupInterval = TimeSpan.FromSeconds(1); });
-
-        // Rows 0, 10, 20, 30 and 40 days old stay; 50 to 90 days old go.
-        Assert.True(await Tracking.EventuallyAsync(() => Tracking.Rows(_folder) == 5, TimeSpan.FromSeconds(20)), $"{Tracking.Rows(_folder)} rows left");
-    }
-
     [Fact]
     public async Task FlushAfterDispose_ReturnsAtOnce()
     {
