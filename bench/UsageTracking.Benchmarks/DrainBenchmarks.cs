@@ -69,8 +69,8 @@ public class DrainBenchmarks
         }
 
         raw.sqlite3_prepare_v2(connection.Handle, """
-            INSERT INTO central_app_usage ("timestamp", "app_name", "user", "action", "event_id", "session_id", "detail", "duration_ms", "model", "input_tokens", "output_tokens", "cost_usd", "properties")
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (event_id) DO NOTHING
+            INSERT INTO central_app_usage ("timestamp", "app_name", "user", "action", "event_id", "session_id", "detail", "duration_ms", "model", "input_tokens", "output_tokens", "cost_usd", "properties", "is_error")
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (event_id) DO NOTHING
             """, out var insert);
         Span<char> timestamp = stackalloc char[23];
         foreach (var chunk in _rows.Chunk(1_000))
@@ -88,6 +88,8 @@ public class DrainBenchmarks
                 {
                     raw.sqlite3_bind_null(insert, i);
                 }
+
+                raw.sqlite3_bind_int64(insert, 14, e.IsError ? 1 : 0);
 
                 if (raw.sqlite3_step(insert) != raw.SQLITE_DONE)
                 {

@@ -6,6 +6,12 @@ using UsageTracking.Benchmarks;
 // dotnet run -c Release -- export-memory 100000  time and peak memory of a streamed .xlsx export of N rows × 10 columns
 // dotnet run -c Release -- report 10000000        usage report's work over N events (table cached in the temp folder)
 // dotnet run -c Release -- export-events 1000000  N events to CSV: time and peak memory
+// dotnet run -c Release -- overflow 100000         per-call median and p99 in a burst of 2× the queue over 4 threads
+if (args is ["overflow", ..])
+{
+    return await OverflowBurst.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+}
+
 if (args is ["report", ..])
 {
     return await LargeRuns.ReportAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000);

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace UsageTracking.Analytics;
 
 /// <summary>
@@ -18,16 +20,13 @@ public sealed class AggregateBuilder
     public void Add(UsageEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var utc = e.Timestamp.UtcDateTime;
-        var hour = new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
-        var day = DateOnly.FromDateTime(utc);
+        // Hour and day by arithmetic on UTC ticks: this runs for every row a store writes, so no calendar work.
+        var ticks = e.Timestamp.UtcTicks;
+        var hour = new DateTimeOffset(ticks - ticks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+        var day = DateOnly.FromDayNumber((int)(ticks / TimeSpan.TicksPerDay));
         var action = e.Action ?? "";
-        var key = (hour, action, e.Model ?? "");
-        if (!_hourly.TryGetValue(key, out var h))
-        {
-            _hourly[key] = h = new Hourly();
-        }
-
+        ref var h = ref CollectionsMarshal.GetValueRefOrAddDefault(_hourly, (hour, action, e.Model ?? ""), out _);
+        h ??= new Hourly();
         h.Events++;
         if (e.IsError)
         {
@@ -38,8 +37,7 @@ public sealed class AggregateBuilder
         {
             h.DurationCount++;
             h.DurationSum += ms;
-            var bucket = (hour, DurationBuckets.Of(ms));
-            _durations[bucket] = _durations.GetValueOrDefault(bucket) + 1;
+            CollectionsMarshal.GetValueRefOrAddDefault(_durations, (hour, DurationBuckets.Of(ms)), out _)++;
         }
 
         // Sums saturate rather than overflow: one absurd value must not stop a batch from being written.
@@ -47,9 +45,8 @@ public sealed class AggregateBuilder
         h.OutputTokens = Add(h.OutputTokens, e.OutputTokens);
         h.CostUsd = e.CostUsd is { } cost && cost > 0 ? (decimal.MaxValue - h.CostUsd < cost ? decimal.MaxValue : h.CostUsd + cost) : h.CostUsd;
 
-        var user = (day, e.User ?? "");
-        var (events, errors) = _users.GetValueOrDefault(user);
-        _users[user] = (events + 1, errors + (e.IsError ? 1 : 0));
+        ref var user = ref CollectionsMarshal.GetValueRefOrAddDefault(_users, (day, e.User ?? ""), out _);
+        user = (user.Events + 1, user.Errors + (e.IsError ? 1 : 0));
 
         if (e.SessionId is { Length: > 0 } session && UsageActions.IsFunnelStep(action))
         {

@@ -229,10 +229,10 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         while (!_delivery.IsAbandoned)
         {
             var flushes = TakeFlushes();
-            var target = flushes.Count == 0 ? -1 : flushes.Max(f => f.QueueTarget);
+            var target = flushes.Length == 0 ? -1 : flushes.Max(f => f.QueueTarget);
             var reachedStore = await DrainQueueAsync(target).ConfigureAwait(false);
             _overflow.Write();
-            if (flushes.Count > 0 || _stopping)
+            if (flushes.Length > 0 || _stopping)
             {
                 // A flush (or shutdown) waits for the spool too: what overflowed before it is there now.
                 reachedStore &= await _replay.ReplayAsync(draining: true, () => false).ConfigureAwait(false);
@@ -296,7 +296,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         }
     }
 
-    private List<FlushRequest> TakeFlushes()
+    private FlushRequest[] TakeFlushes()
     {
         lock (_flushLock)
         {
@@ -305,13 +305,13 @@ internal sealed class BackgroundWriter : IAsyncDisposable
                 return [];
             }
 
-            var taken = new List<FlushRequest>(_flushes);
+            var taken = _flushes.ToArray();
             _flushes.Clear();
             return taken;
         }
     }
 
-    private static void CompleteFlushes(List<FlushRequest> flushes, bool reachedStore)
+    private static void CompleteFlushes(FlushRequest[] flushes, bool reachedStore)
     {
         foreach (var flush in flushes)
         {

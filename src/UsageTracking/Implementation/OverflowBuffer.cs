@@ -38,6 +38,12 @@ internal sealed class OverflowBuffer(Spool spool, EventNormalizer normalizer, De
     /// </summary>
     public int Write()
     {
+        // The writer calls this every time it wakes; with nothing buffered it must cost nothing.
+        if (_events.IsEmpty)
+        {
+            return 0;
+        }
+
         lock (_writeLock)
         {
             var total = 0;
