@@ -11,10 +11,10 @@ internal sealed class DiscardingStore : IUsageStore
 
     public Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken) => Task.FromResult(StoreSchemaMode.Extended);
 
-    public Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+    public Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
     {
         Interlocked.Add(ref _written, batch.Count);
-        return Task.CompletedTask;
+        return Task.FromResult(batch.Count);
     }
 
     public StoreErrorKind Classify(Exception exception) => StoreErrorKind.Transient;
@@ -29,7 +29,7 @@ internal sealed class DownStore : IUsageStore
 
     public Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken) => throw new IOException("store down");
 
-    public Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken) => throw new IOException("store down");
+    public Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken) => throw new IOException("store down");
 
     public StoreErrorKind Classify(Exception exception) => StoreErrorKind.Transient;
 

@@ -128,10 +128,11 @@ internal static class OverflowBurst
 
         public Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken) => Task.FromResult(StoreSchemaMode.Extended);
 
-        public async Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+        public async Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
         {
             Entered.TrySetResult();
             await _released.Task.WaitAsync(cancellationToken);
+            return batch.Count;
         }
 
         public StoreErrorKind Classify(Exception exception) => StoreErrorKind.Transient;

@@ -13,7 +13,7 @@ public sealed partial class DatabricksUsageStore
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     /// <inheritdoc />
-    public async Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+    public async Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var mode = _mode ?? await EnsureSchemaAsync(allowUpgrade: true, cancellationToken).ConfigureAwait(false);
@@ -45,10 +45,11 @@ public sealed partial class DatabricksUsageStore
         {
             try
             {
-                await RunAsync("insert_batch", $"""
+                var inserted = await RunAsync("insert_batch", $"""
                     INSERT INTO {_table} (timestamp, app_name, user, action)
                     SELECT to_timestamp(ts), app_name, user, action FROM ({Source})
                     """, [parameter], cancellationToken).ConfigureAwait(false);
+                return (int)Inserted(inserted, batch.Count);
             }
             catch (Exception ex) when (ex is HttpRequestException sent && !ProvablyNotSent(sent) || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -57,21 +58,25 @@ public sealed partial class DatabricksUsageStore
                     null, transient: false) { IsUncertain = true };
             }
 
-            return;
         }
 
         // The columns of UsageColumns the table has (a table the store may not alter can lack is_error).
         var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false) ?? [];
         var names = UsageColumns.All.Select(c => c.Name).Where(n => columns.Count == 0 || columns.Contains(n)).ToList();
         var values = names.Select(n => n == "timestamp" ? "to_timestamp(s.ts)" : $"s.{n}");
-        await RunAsync("merge_batch", $"""
+        var merged = await RunAsync("merge_batch", $"""
             MERGE INTO {_table} AS t
             USING (SELECT * FROM ({Source}) QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1) AS s
             ON t.event_id = s.event_id
             WHEN NOT MATCHED THEN INSERT ({string.Join(", ", names)})
             VALUES ({string.Join(", ", values)})
             """, [parameter], cancellationToken).ConfigureAwait(false);
+        return (int)Inserted(merged, 0);
     }
+
+    /// <summary>The <c>num_inserted_rows</c> of a DML result, or <paramref name="otherwise"/> when the warehouse gives none.</summary>
+    private static long Inserted(StatementResult result, long otherwise) =>
+        result.Rows.FirstOrDefault() is { } row && result.Value(row, "num_inserted_rows") is long n ? n : otherwise;
 
     /// <inheritdoc />
     public StoreErrorKind Classify(Exception exception) => exception switch

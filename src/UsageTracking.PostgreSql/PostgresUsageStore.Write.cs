@@ -6,7 +6,7 @@ namespace UsageTracking.PostgreSql;
 public sealed partial class PostgresUsageStore
 {
     /// <inheritdoc />
-    public async Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+    public async Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -29,8 +29,14 @@ public sealed partial class PostgresUsageStore
             }
 
             var conflict = shape.Extended ? " ON CONFLICT (event_id) DO NOTHING" : "";
-            await ExecuteAsync(connection, $"INSERT INTO {_table} ({list}) SELECT {list} FROM {Staging}{conflict}", cancellationToken, transaction).ConfigureAwait(false);
+            int added;
+            await using (var insert = new NpgsqlCommand($"INSERT INTO {_table} ({list}) SELECT {list} FROM {Staging}{conflict}", connection, transaction))
+            {
+                added = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return added;
         }
         catch (Exception ex)
         {

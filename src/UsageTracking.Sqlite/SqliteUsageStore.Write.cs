@@ -5,7 +5,7 @@ namespace UsageTracking.Sqlite;
 public sealed partial class SqliteUsageStore
 {
     /// <inheritdoc />
-    public async Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+    public async Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -39,6 +39,7 @@ public sealed partial class SqliteUsageStore
             }
 
             transaction.Commit();
+            return inserted.Count;
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase))
         {

@@ -22,11 +22,13 @@ public interface IUsageStore : IAsyncDisposable
 
     /// <summary>
     /// Writes a batch atomically where the store allows it. With the extended schema the write must be idempotent
-    /// on <see cref="UsageEvent.EventId"/>: writing an event twice leaves one row.
+    /// on <see cref="UsageEvent.EventId"/>: writing an event twice leaves one row. Returns the rows it added; events the
+    /// table already held (a replay after a write whose reply was lost) are not counted. Once this returns, every event of
+    /// the batch is in the table.
     /// </summary>
     /// <param name="batch">Normalised events.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken);
+    Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken);
 
     /// <summary>
     /// Says whether a failed write may succeed if repeated (<see cref="StoreErrorKind.Transient"/>) or was

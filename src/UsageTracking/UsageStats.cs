@@ -52,29 +52,35 @@ public sealed record FlushResult(long Written, long Spooled, long Dropped, long 
 /// <param name="Written">Events written to the store, including replays.</param>
 /// <param name="Spooled">Events put in the spool.</param>
 /// <param name="Replayed">Spooled events written to the store later.</param>
+/// <param name="AlreadyPresent">Of the events written, those the store held already (a write whose reply was lost, then replayed).</param>
 /// <param name="Dropped">Events lost, by reason.</param>
 /// <param name="Quarantined">Events rejected by the store and kept aside.</param>
 /// <param name="Truncated">Values shortened to <see cref="FieldLimits"/>.</param>
 /// <param name="Retries">Store write attempts repeated after a transient failure.</param>
-/// <param name="QueueDepth">Events waiting in memory.</param>
+/// <param name="UnreadableSpoolLines">Lines of spool files that were not events (set aside in the quarantine with their file and line).</param>
+/// <param name="QueueDepth">Events waiting in memory (including batches kept there because the spool could not take them).</param>
 /// <param name="SpoolFiles">Files waiting in the spool.</param>
 /// <param name="SpoolBytes">Bytes waiting in the spool.</param>
 /// <param name="CircuitOpen">True while the store is considered down and batches go straight to the spool.</param>
 /// <param name="LastSuccessfulWrite">When a batch last reached the store.</param>
 /// <param name="LastError">The last delivery failure, in one sentence, or null.</param>
+/// <param name="LastSpoolError">Why the spool last refused a file (a full disk, a permission), or null.</param>
 public sealed record TrackerHealth(
     string Store,
     StoreSchemaMode? SchemaMode,
     long Written,
     long Spooled,
     long Replayed,
+    long AlreadyPresent,
     IReadOnlyDictionary<string, long> Dropped,
     long Quarantined,
     long Truncated,
     long Retries,
+    long UnreadableSpoolLines,
     long QueueDepth,
     int SpoolFiles,
     long SpoolBytes,
     bool CircuitOpen,
     DateTimeOffset? LastSuccessfulWrite,
-    string? LastError);
+    string? LastError,
+    string? LastSpoolError = null);

@@ -285,16 +285,19 @@ public sealed class UsageTracker : IUsageTracker
         _counters.Written,
         _counters.Spooled,
         _counters.Replayed,
+        _counters.AlreadyPresent,
         Enum.GetValues<DropReason>().Where(r => _counters.Dropped(r) > 0).ToDictionary(DeliveryCounters.Name, _counters.Dropped),
         _counters.Quarantined,
         _counters.TruncatedTotal,
         _counters.Retries,
+        _counters.CorruptSpoolLines,
         _writer?.QueueDepth ?? 0,
         _spool?.Files ?? 0,
         _spool?.Bytes ?? 0,
         _writer?.CircuitOpen ?? false,
         _writer?.LastSuccessfulWrite,
-        _writer?.LastError);
+        _writer?.LastError,
+        _spool?.LastError ?? _spool?.StartupError);
 
     /// <summary>
     /// Delivers what is queued, for at most <see cref="UsageTrackingOptions.ShutdownTimeout"/>; the rest is spooled

@@ -44,12 +44,7 @@ internal static class GenerateCommand
                     }
                 }
 
-                FlushResult flush;
-                do
-                {
-                    flush = await tracker.FlushAsync(ct);
-                }
-                while (!flush.Completed && flush.Pending > 0);
+                await tracker.FlushAsync(ct);
             }
 
             if (!Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive)
@@ -67,9 +62,27 @@ internal static class GenerateCommand
                 await Run(null);
             }
 
+            // The final state, after the shutdown's own delivery and replay: what is in the store, what waits, what is lost.
+            await tracker.DisposeAsync();
             var health = tracker.GetHealth();
-            await output.WriteLineAsync($"Generated {n:N0} events for {u} users over {d} days into {host.Store.Description}: {health.Written:N0} written, {health.Spooled:N0} spooled.");
-            return health.Spooled > 0 && health.Written < n ? UsageCli.Failure : UsageCli.Ok;
+            var dropped = health.Dropped.Values.Sum();
+            var waiting = UsageSpool.Inspect(host.Options);
+            await output.WriteLineAsync($"Generated {n:N0} events for {u} users over {d} days into {host.Store.Description}: {health.Written:N0} written"
+                + (health.Replayed > 0 ? $" (of them {health.Replayed:N0} replayed from the spool)" : "")
+                + (health.Quarantined > 0 ? $", {health.Quarantined:N0} refused by the store and quarantined" : "") + ".");
+            if (dropped > 0)
+            {
+                await error.WriteLineAsync($"{dropped:N0} events were lost ({string.Join(", ", health.Dropped.Keys)}): the store could not take them{(health.LastError is { } why ? $" ({why})" : "")} and neither could the spool at {tracker.SpoolDirectory}{(health.LastSpoolError is { } spool ? $" ({spool.TrimEnd('.')})" : "")}.");
+                return UsageCli.Failure;
+            }
+
+            if (waiting.Events > 0)
+            {
+                await error.WriteLineAsync($"{waiting.Events:N0} events wait in the spool at {tracker.SpoolDirectory} and are written when the store can take them (usage spool replay){(health.LastError is { } why ? $"; the store said: {why}" : "")}.");
+                return UsageCli.Failure;
+            }
+
+            return UsageCli.Ok;
         });
         return command;
     }

@@ -9,15 +9,14 @@ internal static class SpoolCommand
         var status = new Command("status", "Show what waits in the spool and the quarantine.");
         status.SetAction(async (parse, ct) =>
         {
-            var options = CliHost.ReadOptions(parse);
-            var folder = new DirectoryInfo(options.ResolvedSpoolDirectory);
-            var files = folder.Exists ? folder.GetFiles("*.jsonl") : [];
-            var quarantine = new DirectoryInfo(Path.Combine(folder.FullName, "quarantine"));
-            var quarantined = quarantine.Exists ? quarantine.GetFiles("*.jsonl").Sum(f => CountLines(f.FullName)) : 0;
-            await output.WriteLineAsync($"Spool folder: {folder.FullName}");
-            await output.WriteLineAsync($"Waiting: {files.Length} files, {files.Sum(f => f.Length):N0} bytes, {files.Sum(f => CountLines(f.FullName)):N0} events"
-                + (files.Length > 0 ? $", oldest from {files.Min(f => f.LastWriteTimeUtc):yyyy-MM-dd HH:mm:ss} UTC." : "."));
-            await output.WriteLineAsync($"Quarantined: {quarantined:N0} events{(quarantined > 0 ? $" in {quarantine.FullName}" : "")}.");
+            var report = UsageSpool.Inspect(CliHost.ReadOptions(parse));
+            await output.WriteLineAsync($"Spool folder: {report.Directory}");
+            await output.WriteLineAsync($"Waiting: {report.Files} files, {report.Bytes:N0} bytes, {report.Events:N0} events"
+                + (report.UnreadableLines > 0 ? $" and {report.UnreadableLines:N0} unreadable lines (set aside in the quarantine at the next replay)" : "")
+                + (report.FilesInUse > 0 ? $"; {report.FilesInUse} files in use by a running app, not counted" : "")
+                + (report.Oldest is { } oldest ? $"; oldest from {oldest:yyyy-MM-dd HH:mm:ss} UTC." : "."));
+            await output.WriteLineAsync($"Quarantined: {report.Quarantined:N0} events the store refused, {report.QuarantinedLines:N0} unreadable spool lines"
+                + (report.Quarantined + report.QuarantinedLines > 0 ? $", in {Path.Combine(report.Directory, "quarantine")}." : "."));
             return UsageCli.Ok;
         });
 
@@ -35,7 +34,9 @@ internal static class SpoolCommand
                 health = host.Tracker.GetHealth();
             }
 
-            await output.WriteLineAsync($"Replayed {health.Replayed:N0} events; {health.SpoolFiles} spool files remain.");
+            await output.WriteLineAsync($"Replayed {health.Replayed:N0} events ({health.Replayed - health.AlreadyPresent:N0} written, {health.AlreadyPresent:N0} already in the store)"
+                + (health.UnreadableSpoolLines > 0 ? $", set aside {health.UnreadableSpoolLines:N0} unreadable lines in the quarantine" : "")
+                + $"; {health.SpoolFiles} spool files remain."); 
             if (health.SpoolFiles > 0)
             {
                 throw new UsageStoreException($"The spool could not be emptied: {health.LastError ?? "the store is still refusing writes"}.");
@@ -45,17 +46,5 @@ internal static class SpoolCommand
         });
 
         return new Command("spool", "Inspect or replay the on-disk spool.") { status, replay };
-    }
-
-    private static long CountLines(string path)
-    {
-        try
-        {
-            return File.ReadLines(path).LongCount(l => l.Length > 0);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 }

@@ -160,6 +160,8 @@ internal sealed class SyntheticUsage
         }
     }
 
+    private static readonly TimeSpan MaxSessionLength = TimeSpan.FromMinutes(30);
+
     private DateTimeOffset SessionStart()
     {
         while (true)
@@ -174,7 +176,8 @@ internal sealed class SyntheticUsage
             // Working hours dominate: a normal around 13:00 UTC, clipped to the day.
             var hour = Math.Clamp(_random.Double() + _random.Double() + _random.Double() - 1.5, -1.5, 1.5) * 6 + 13;
             var start = new DateTimeOffset(day, TimeSpan.Zero).AddHours(hour).AddSeconds(_random.Int(0, 3599));
-            if (start < _end)
+            // Room for the whole session (its steps are up to 40 s apart): no event of it may lie after the end.
+            if (start < _end - MaxSessionLength)
             {
                 return start;
             }

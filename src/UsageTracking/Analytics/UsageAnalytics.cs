@@ -14,9 +14,9 @@ public sealed class UsageAnalytics
 
     /// <summary>Reads through <paramref name="reader"/>, and through <paramref name="aggregates"/> where they answer.</summary>
     /// <param name="reader">Reads events back.</param>
-    /// <param name="aggregates">The store's aggregates, when it has them.</param>
+    /// <param name="aggregates">The store's aggregates; null only for a store that has none (every figure is then folded from events).</param>
     /// <param name="time">The clock; the system clock by default.</param>
-    public UsageAnalytics(IUsageReader reader, IUsageAggregates? aggregates = null, TimeProvider? time = null)
+    public UsageAnalytics(IUsageReader reader, IUsageAggregates? aggregates, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         _reader = reader;

@@ -11,6 +11,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
 {
     private readonly EventQueue _queue;
     private readonly OverflowBuffer _overflow;
+    private readonly HeldBatches _held;
     private readonly BatchDelivery _delivery;
     private readonly SpoolReplay _replay;
     private readonly RetentionLoop? _retention;
@@ -46,9 +47,10 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         _batchSize = options.BatchSize;
         _batch = new List<UsageEvent>(_batchSize);
         _queue = new EventQueue(options.QueueCapacity);
+        _held = new HeldBatches(options.QueueCapacity, counters, drops, logger);
         // A chunk never larger than the queue: what sits in memory here is then never more than the queue itself could lose.
-        _overflow = new OverflowBuffer(spool, normalizer, counters, drops, Math.Clamp(options.QueueCapacity / 4, 1, 4_096));
-        _delivery = new BatchDelivery(options, store, spool, counters, drops, metrics, logger, time);
+        _overflow = new OverflowBuffer(spool, normalizer, counters, _held, Math.Clamp(options.QueueCapacity / 4, 1, 4_096));
+        _delivery = new BatchDelivery(options, store, spool, counters, drops, _held, metrics, logger, time);
         _replay = new SpoolReplay(spool, _delivery, normalizer, counters, logger, time, _batchSize);
         _delivery.StoreRecovered += _replay.Resume;
         if (options.RetentionDays > 0 && retention is not null)
@@ -57,8 +59,8 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Events waiting in memory: the queue and the overflow buffer not yet written to the spool.</summary>
-    public long QueueDepth => _queue.Depth + _overflow.Count;
+    /// <summary>Events waiting in memory: the queue, the overflow buffer not yet written, and batches the spool could not take.</summary>
+    public long QueueDepth => _queue.Depth + _overflow.Count + _held.Count;
 
     public StoreSchemaMode? SchemaMode => _delivery.SchemaMode;
 
@@ -120,7 +122,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         if (_stopping && _loop.IsCompleted)
         {
             // Shut down: nothing more will be written now; what was queued is in the store or the spool.
-            return _queue.IsEmpty && _overflow.Count == 0 && _spool.Files == 0;
+            return _queue.IsEmpty && _overflow.Count == 0 && _held.Count == 0 && _spool.Files == 0;
         }
 
         var request = new FlushRequest(_queue.Enqueued);
@@ -176,7 +178,10 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         _delivery.Abort.Cancel();
         // Events tracked from now on are written to the spool as they come: no writer is left to do it later.
         _overflow.Close();
-        _drops.Publish();
+        // What neither the store nor the spool could take is lost now; the drop reporter says so.
+        RetryHeldInSpool();
+        _held.DropAll(DropReason.SpoolError);
+        _drops.Publish(force: true);
         await Task.WhenAny(_cleanup, Task.Delay(TimeSpan.FromMilliseconds(200), _time)).ConfigureAwait(false);
         _spool.Dispose();
     }
@@ -232,6 +237,7 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             var target = flushes.Length == 0 ? -1 : flushes.Max(f => f.QueueTarget);
             var reachedStore = await DrainQueueAsync(target).ConfigureAwait(false);
             _overflow.Write();
+            reachedStore &= await RetryHeldAsync().ConfigureAwait(false);
             if (flushes.Length > 0 || _stopping)
             {
                 // A flush (or shutdown) waits for the spool too: what overflowed before it is there now.
@@ -292,6 +298,35 @@ internal sealed class BackgroundWriter : IAsyncDisposable
             if (taken < _batchSize || !_stopping && _queue.Depth < _batchSize && _queue.Dequeued >= target)
             {
                 return reachedStore;
+            }
+        }
+    }
+
+    /// <summary>Offers the batches held in memory to the store, then to the spool; true when none is left.</summary>
+    private async Task<bool> RetryHeldAsync()
+    {
+        while (_held.TryTake() is { } batch)
+        {
+            if (await _delivery.DeliverAsync(batch, spoolOnFailure: false).ConfigureAwait(false) || _delivery.TrySpool(batch, "kept in memory while the spool was refusing", out var failure))
+            {
+                continue;
+            }
+
+            _held.PutBack(batch, failure);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void RetryHeldInSpool()
+    {
+        while (_held.TryTake() is { } batch)
+        {
+            if (!_delivery.TrySpool(batch, "shutting down", out var failure))
+            {
+                _held.PutBack(batch, failure);
+                return;
             }
         }
     }

@@ -19,6 +19,7 @@ internal sealed class BatchDelivery
     private readonly Spool _spool;
     private readonly DeliveryCounters _counters;
     private readonly DropReporter _drops;
+    private readonly HeldBatches _held;
     private readonly TrackerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -33,8 +34,9 @@ internal sealed class BatchDelivery
     private volatile string? _lastError;
 
     public BatchDelivery(UsageTrackingOptions options, IUsageStore store, Spool spool, DeliveryCounters counters, DropReporter drops,
-        TrackerMetrics metrics, ILogger logger, TimeProvider time)
+        HeldBatches held, TrackerMetrics metrics, ILogger logger, TimeProvider time)
     {
+        _held = held;
         _options = options;
         _store = store;
         _spool = spool;
@@ -131,21 +133,33 @@ internal sealed class BatchDelivery
         }
     }
 
-    /// <summary>Puts a batch in the spool (or counts it lost when the spool refuses); durable mode may then forget it.</summary>
+    /// <summary>
+    /// Puts a batch in the spool, after which durable mode may forget it; when the spool refuses (disk full, cap reached)
+    /// the batch is held in memory and offered again later.
+    /// </summary>
     public void SpoolBatch(List<UsageEvent> batch, string reason)
     {
-        if (_spool.TryWriteBatch(batch, out var failure))
+        if (TrySpool(batch, reason, out var failure))
         {
-            _counters.AddSpooled(batch.Count);
-            Log.Spooled(_logger, _failureLevel, batch.Count, reason);
-        }
-        else
-        {
-            _counters.AddDropped(failure, batch.Count);
-            _drops.Report(batch.Count, failure);
+            return;
         }
 
+        // A copy: the writer reuses its batch list for the next batch.
+        _held.Hold([.. batch], failure, $"{reason}; the spool refused it: {(failure == DropReason.SpoolFull ? "it is full (UsageTracking:SpoolMaxBytes)" : _spool.LastError ?? "it cannot be written")}");
+    }
+
+    /// <summary>Spools a batch; false, changing nothing, when the spool refuses it.</summary>
+    public bool TrySpool(List<UsageEvent> batch, string reason, out DropReason failure)
+    {
+        if (!_spool.TryWriteBatch(batch, out failure))
+        {
+            return false;
+        }
+
+        _counters.AddSpooled(batch.Count);
+        Log.Spooled(_logger, _failureLevel, batch.Count, reason);
         Acknowledge(batch);
+        return true;
     }
 
     private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<UsageEvent> batch)
@@ -153,19 +167,21 @@ internal sealed class BatchDelivery
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await _pipeline.ExecuteAsync(async (state, ct) =>
+            var added = await _pipeline.ExecuteAsync(async (state, ct) =>
             {
                 if (state._schema is null)
                 {
                     await state.EnsureSchemaAsync(ct).ConfigureAwait(false);
                 }
 
-                await state._store.WriteBatchAsync(batch, ct).ConfigureAwait(false);
+                return await state._store.WriteBatchAsync(batch, ct).ConfigureAwait(false);
             }, this, Abort.Token).ConfigureAwait(false);
 
             _metrics.RecordWrite(Stopwatch.GetElapsedTime(started).TotalMilliseconds, batch.Count);
             _metrics.RecordUsage(batch);
             _counters.AddWritten(batch.Count);
+            // Events the table held already (a write whose reply was lost, then replayed): in the store, not added twice.
+            _counters.AddAlreadyPresent(Math.Max(0, batch.Count - added));
             Volatile.Write(ref _lastSuccessTicks, _time.GetUtcNow().UtcTicks);
             _lastError = null;
             return new(WriteOutcomeKind.Written, null);
@@ -234,8 +250,9 @@ internal sealed class BatchDelivery
             }
             else
             {
-                _counters.AddDropped(DropReason.SpoolError);
-                _drops.Report(1, DropReason.SpoolError);
+                // The quarantine's disk refuses too: keep the event, and try the store (then the quarantine) again later.
+                _held.Hold([.. batch], DropReason.SpoolError, $"the store refused it ({reason}) and the quarantine cannot be written");
+                return true;
             }
 
             Acknowledge(batch);

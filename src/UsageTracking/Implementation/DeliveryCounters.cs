@@ -31,6 +31,7 @@ internal sealed class DeliveryCounters
     private long _written;
     private long _spooled;
     private long _replayed;
+    private long _alreadyPresent;
     private long _quarantined;
     private long _retries;
     private long _writerRestarts;
@@ -41,6 +42,7 @@ internal sealed class DeliveryCounters
     public long Written => Volatile.Read(ref _written);
     public long Spooled => Volatile.Read(ref _spooled);
     public long Replayed => Volatile.Read(ref _replayed);
+    public long AlreadyPresent => Volatile.Read(ref _alreadyPresent);
     public long Quarantined => Volatile.Read(ref _quarantined);
     public long Retries => Volatile.Read(ref _retries);
     public long WriterRestarts => Volatile.Read(ref _writerRestarts);
@@ -53,6 +55,7 @@ internal sealed class DeliveryCounters
     public void AddWritten(long n) => Interlocked.Add(ref _written, n);
     public void AddSpooled(long n) => Interlocked.Add(ref _spooled, n);
     public void AddReplayed(long n) => Interlocked.Add(ref _replayed, n);
+    public void AddAlreadyPresent(long n) => Interlocked.Add(ref _alreadyPresent, n);
     public void AddQuarantined(long n) => Interlocked.Add(ref _quarantined, n);
     public void AddRetry() => Interlocked.Increment(ref _retries);
     public void AddWriterRestart() => Interlocked.Increment(ref _writerRestarts);

@@ -21,8 +21,11 @@ internal sealed class DropReporter(ILogger logger, TimeProvider time)
         }
     }
 
-    /// <summary>Logs what was lost since the last line; called by the writer whenever it wakes, so nothing waits long to be said.</summary>
-    public void Publish()
+    /// <summary>
+    /// Logs what was lost since the last line; called by the writer whenever it wakes, so nothing waits long to be said,
+    /// and at shutdown with <paramref name="force"/>, so nothing is left unsaid.
+    /// </summary>
+    public void Publish(bool force = false)
     {
         if (Array.TrueForAll(_pending, n => n == 0))
         {
@@ -31,7 +34,7 @@ internal sealed class DropReporter(ILogger logger, TimeProvider time)
 
         var now = time.GetUtcNow().UtcTicks;
         var previous = Volatile.Read(ref _nextReportTicks);
-        if (now < previous || Interlocked.CompareExchange(ref _nextReportTicks, now + Interval.Ticks, previous) != previous)
+        if (!force && (now < previous || Interlocked.CompareExchange(ref _nextReportTicks, now + Interval.Ticks, previous) != previous))
         {
             return;
         }

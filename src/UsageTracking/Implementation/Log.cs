@@ -20,8 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, Message = "{Count} usage events were spooled to disk because the store could not take them: {Reason}")]
     public static partial void Spooled(ILogger logger, LogLevel level, int count, string reason);
 
-    [LoggerMessage(6, LogLevel.Information, "Replayed {Count} spooled usage events from {File}.")]
-    public static partial void Replayed(ILogger logger, int count, string file);
+    [LoggerMessage(6, LogLevel.Information, "Replayed {Count} spooled usage events from {File} ({AlreadyPresent} of them were in the store already).")]
+    public static partial void Replayed(ILogger logger, int count, long alreadyPresent, string file);
 
     [LoggerMessage(7, LogLevel.Warning, "A usage event was refused by the store and quarantined in {Directory}: {Reason}")]
     public static partial void Quarantined(ILogger logger, string directory, string reason);
@@ -47,7 +47,7 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "Usage tracking shut down with the store not answering after {Timeout}; {Count} events were spooled and will be written at the next start.")]
     public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout, int count);
 
-    [LoggerMessage(15, LogLevel.Warning, "Skipped {Count} unreadable lines in spool file {File}.")]
+    [LoggerMessage(15, LogLevel.Warning, "{Count} lines of spool file {File} are not events; they are set aside in the quarantine with their file and line.")]
     public static partial void CorruptSpoolLines(ILogger logger, long count, string file);
 
     [LoggerMessage(16, LogLevel.Information, "Usage tracking is disabled (UsageTracking:Enabled=false or ANALYTICS_ENABLED=false).")]
@@ -61,4 +61,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 19, Message = "The user enricher failed; events are stored without user_info: {Reason}")]
     public static partial void EnrichmentFailed(ILogger logger, LogLevel level, string reason);
+
+    [LoggerMessage(20, LogLevel.Warning, "{Count} usage events could neither be written nor spooled ({Reason}); {Held} are kept in memory and offered to the store and the spool again.")]
+    public static partial void HoldingInMemory(ILogger logger, int count, string reason, long held);
+
+    [LoggerMessage(21, LogLevel.Information, "Every usage event kept in memory while the spool could not take it has found its way to the store or the spool.")]
+    public static partial void NoLongerHolding(ILogger logger);
 }

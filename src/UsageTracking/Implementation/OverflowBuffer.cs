@@ -9,7 +9,7 @@ namespace UsageTracking.Implementation;
 /// holds more than about a chunk per producing thread — the same loss window a crash has with the queue itself.
 /// Once the tracker has shut down, every event is written as it arrives.
 /// </summary>
-internal sealed class OverflowBuffer(Spool spool, EventNormalizer normalizer, DeliveryCounters counters, DropReporter drops, int chunkEvents)
+internal sealed class OverflowBuffer(Spool spool, EventNormalizer normalizer, DeliveryCounters counters, HeldBatches held, int chunkEvents)
 {
     private readonly ConcurrentQueue<UsageEvent> _events = new();
     private readonly Lock _writeLock = new();
@@ -66,19 +66,18 @@ internal sealed class OverflowBuffer(Spool spool, EventNormalizer normalizer, De
                     chunk[i] = normalizer.Normalize(chunk[i]);
                 }
 
+                Interlocked.Add(ref _taken, chunk.Count);
+                total += chunk.Count;
                 if (spool.TryWriteOverflow(chunk, out var failure))
                 {
                     counters.AddSpooled(chunk.Count);
+                    Acknowledge(chunk);
                 }
                 else
                 {
-                    counters.AddDropped(failure, chunk.Count);
-                    drops.Report(chunk.Count, failure);
+                    // The spool's disk is full (or its cap reached): keep them in memory, offered to the store and spool later.
+                    held.Hold([.. chunk], failure, $"the queue was full and the spool refused them: {spool.LastError ?? "it is full (UsageTracking:SpoolMaxBytes)"}");
                 }
-
-                Interlocked.Add(ref _taken, chunk.Count);
-                total += chunk.Count;
-                Acknowledge(chunk);
             }
         }
     }

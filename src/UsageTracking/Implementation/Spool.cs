@@ -57,6 +57,9 @@ internal sealed class Spool : IDisposable
     /// <summary>Why the spool folder could not be prepared, or null.</summary>
     public string? StartupError { get; }
 
+    /// <summary>Why the last file could not be written (e.g. the disk is full), or null.</summary>
+    public string? LastError { get; private set; }
+
     public string Directory { get; }
 
     public string QuarantineDirectory { get; }
@@ -143,32 +146,13 @@ internal sealed class Spool : IDisposable
             return null;
         }
 
-        var events = new List<UsageEvent>();
-        long corrupt = 0;
+        List<UsageEvent> events;
+        List<(int Line, string Text)> unreadable;
         try
         {
             var data = new byte[stream.Length];
             stream.ReadExactly(data);
-            var span = data.AsSpan();
-            while (!span.IsEmpty)
-            {
-                var end = span.IndexOf((byte)'\n');
-                var line = end < 0 ? span : span[..end];
-                span = end < 0 ? [] : span[(end + 1)..];
-                if (line.Trim((byte)' ').IsEmpty)
-                {
-                    continue;
-                }
-
-                if (SpoolSerializer.ReadLine(line) is { } e)
-                {
-                    events.Add(e);
-                }
-                else
-                {
-                    corrupt++;
-                }
-            }
+            (events, unreadable) = Parse(data);
         }
         catch (IOException)
         {
@@ -176,9 +160,9 @@ internal sealed class Spool : IDisposable
             return null;
         }
 
-        if (corrupt > 0)
+        if (unreadable.Count > 0)
         {
-            _counters.AddCorruptSpoolLines(corrupt);
+            _counters.AddCorruptSpoolLines(unreadable.Count);
         }
 
         lock (_eventsByFile)
@@ -189,22 +173,79 @@ internal sealed class Spool : IDisposable
             }
         }
 
-        return new SpoolLease(this, path, stream, events, corrupt);
+        return new SpoolLease(this, path, stream, events, unreadable);
+    }
+
+    /// <summary>
+    /// The events of a spool file, and the lines that are not one (numbered from 1), e.g. a line torn by a crash. A byte
+    /// order mark (from an editor or another tool) is ignored wherever a line starts with one.
+    /// </summary>
+    internal static (List<UsageEvent> Events, List<(int Line, string Text)> Unreadable) Parse(ReadOnlySpan<byte> data)
+    {
+        var events = new List<UsageEvent>();
+        var unreadable = new List<(int, string)>();
+        var number = 0;
+        while (!data.IsEmpty)
+        {
+            var end = data.IndexOf((byte)'\n');
+            var line = end < 0 ? data : data[..end];
+            data = end < 0 ? [] : data[(end + 1)..];
+            number++;
+            if (line.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                line = line[3..];
+            }
+
+            if (line.Trim((byte)' ').Trim((byte)'\r').IsEmpty)
+            {
+                continue;
+            }
+
+            if (SpoolSerializer.ReadLine(line) is { } e)
+            {
+                events.Add(e);
+            }
+            else
+            {
+                unreadable.Add((number, System.Text.Encoding.UTF8.GetString(line)));
+            }
+        }
+
+        return (events, unreadable);
+    }
+
+    /// <summary>Sets aside lines of a spool file that are not events, with the file and line each came from.</summary>
+    public bool QuarantineUnreadable(string path, IReadOnlyList<(int Line, string Text)> lines)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 * lines.Count);
+        var name = System.IO.Path.GetFileName(path);
+        foreach (var (line, text) in lines)
+        {
+            SpoolSerializer.WriteUnreadableLine(buffer, $"{name}:{line}", text, _time.GetUtcNow());
+        }
+
+        return AppendQuarantine(buffer);
     }
 
     /// <summary>Sets aside an event the store refused on its own, with the reason.</summary>
     public bool Quarantine(UsageEvent e, string reason)
     {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        SpoolSerializer.WriteQuarantineLine(buffer, e, reason, _time.GetUtcNow());
+        return AppendQuarantine(buffer);
+    }
+
+    private bool AppendQuarantine(ArrayBufferWriter<byte> lines)
+    {
         try
         {
             System.IO.Directory.CreateDirectory(QuarantineDirectory);
             var path = Path.Combine(QuarantineDirectory, $"{_time.GetUtcNow().UtcDateTime:yyyyMMdd}.jsonl");
-            var buffer = new ArrayBufferWriter<byte>(512);
-            SpoolSerializer.WriteQuarantineLine(buffer, e, reason, _time.GetUtcNow());
             lock (_appendLock)
             {
                 using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-                stream.Write(buffer.WrittenSpan);
+                stream.Write(lines.WrittenSpan);
+                stream.Flush(flushToDisk: true);
             }
 
             return true;
@@ -250,7 +291,9 @@ internal sealed class Spool : IDisposable
             foreach (var path in System.IO.Directory.GetFiles(QuarantineDirectory, "*.jsonl"))
             {
                 var lines = File.ReadAllLines(path);
-                var keep = lines.Where(line => SpoolSerializer.ReadQuarantinedUser(line) is not { } user || !users.Contains(user)).ToArray();
+                // An unreadable line set aside may still name the user in its text: it goes too.
+                var keep = lines.Where(line => SpoolSerializer.ReadQuarantinedUser(line) is { } user ? !users.Contains(user)
+                    : !users.Any(u => line.Contains(u, StringComparison.Ordinal))).ToArray();
                 if (keep.Length != lines.Length)
                 {
                     removed += lines.Length - keep.Length;
@@ -294,7 +337,7 @@ internal sealed class Spool : IDisposable
 
     private bool TryWriteFile(string path, IReadOnlyList<UsageEvent> events, out DropReason failure)
     {
-        var buffer = new ArrayBufferWriter<byte>(events.Count * 256);
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(1, events.Count) * 256);
         foreach (var e in events)
         {
             SpoolSerializer.WriteLine(buffer, e);
@@ -321,6 +364,7 @@ internal sealed class Spool : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
+            LastError = ex.Message;
             failure = DropReason.SpoolError;
             return false;
         }
@@ -469,15 +513,24 @@ internal sealed class JournalSegment(Spool spool, string path)
 }
 
 /// <summary>A spool file held open and locked while its events are replayed.</summary>
-internal sealed class SpoolLease(Spool spool, string path, FileStream stream, List<UsageEvent> events, long corruptLines) : IDisposable
+internal sealed class SpoolLease(Spool spool, string path, FileStream stream, List<UsageEvent> events, List<(int Line, string Text)> unreadable) : IDisposable
 {
     public string Path { get; } = path;
     public IReadOnlyList<UsageEvent> Events { get; } = events;
-    public long CorruptLines { get; } = corruptLines;
+    public IReadOnlyList<(int Line, string Text)> Unreadable { get; } = unreadable;
 
-    /// <summary>Every event is in the store: delete the file.</summary>
+    /// <summary>
+    /// Every event is in the store: delete the file, once its unreadable lines are in the quarantine (with the file and line
+    /// each came from). A file whose lines the quarantine cannot take stays, to be tried again.
+    /// </summary>
     public void Complete()
     {
+        if (Unreadable.Count > 0 && !spool.QuarantineUnreadable(Path, Unreadable))
+        {
+            stream.Dispose();
+            return;
+        }
+
         var length = stream.Length;
         if (Spool.TryDelete(Path))
         {

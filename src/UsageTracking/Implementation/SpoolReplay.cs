@@ -52,12 +52,13 @@ internal sealed class SpoolReplay(Spool spool, BatchDelivery delivery, EventNorm
                 continue;
             }
 
-            if (lease.CorruptLines > 0)
+            if (lease.Unreadable.Count > 0)
             {
-                Log.CorruptSpoolLines(logger, lease.CorruptLines, path);
+                Log.CorruptSpoolLines(logger, lease.Unreadable.Count, path);
             }
 
             var written = 0;
+            var presentBefore = counters.AlreadyPresent;
             var chunk = new List<UsageEvent>(batchSize);
             foreach (var group in lease.Events.Chunk(batchSize))
             {
@@ -76,7 +77,7 @@ internal sealed class SpoolReplay(Spool spool, BatchDelivery delivery, EventNorm
 
             lease.Complete();
             counters.AddReplayed(written);
-            Log.Replayed(logger, written, path);
+            Log.Replayed(logger, written, counters.AlreadyPresent - presentBefore, path);
         }
 
         return true;

@@ -34,6 +34,29 @@ internal static class SpoolSerializer
         output.Write("\n"u8);
     }
 
+    public static void WriteUnreadableLine(IBufferWriter<byte> output, string source, string text, DateTimeOffset now)
+    {
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+        {
+            JsonSerializer.Serialize(writer, new QuarantineRecord { QuarantinedAt = now, Reason = "unreadable spool line", Source = source, Line = text }, Context.QuarantineRecord);
+        }
+
+        output.Write("\n"u8);
+    }
+
+    /// <summary>Whether a quarantine line holds an unreadable spool line rather than an event the store refused.</summary>
+    public static bool IsUnreadableLine(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, Context.QuarantineRecord) is { Event: null, Line: not null };
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
+
     public static string? ReadQuarantinedUser(string line)
     {
         try
@@ -127,4 +150,6 @@ internal sealed class QuarantineRecord
     [JsonPropertyName("quarantined_at")] public DateTimeOffset QuarantinedAt { get; set; }
     [JsonPropertyName("reason")] public string Reason { get; set; } = "";
     [JsonPropertyName("event")] public SpoolRecord? Event { get; set; }
+    [JsonPropertyName("source")] public string? Source { get; set; }
+    [JsonPropertyName("line")] public string? Line { get; set; }
 }

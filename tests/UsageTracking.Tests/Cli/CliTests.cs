@@ -139,7 +139,7 @@ public sealed class CliTests : IDisposable
 
         var replay = await Run("spool", "replay");
         Assert.Equal(0, replay.Code);
-        Assert.Contains("Replayed 250 events; 0 spool files remain.", replay.Out, StringComparison.Ordinal);
+        Assert.Contains("Replayed 250 events (250 written, 0 already in the store); 0 spool files remain.", replay.Out, StringComparison.Ordinal);
         Assert.Equal(250, Tracking.Rows(_folder));
     }
 
@@ -194,5 +194,35 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("Rebuilt the rollups of central_app_usage", output, StringComparison.Ordinal);
         var stats = await Run("stats", "--format", "json", "--days", "1");
         Assert.Contains("\"total_events\": 2", stats.Out, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Generate_ExitCodeSaysWhatIsLeftAtTheEnd_NotWhatHappenedOnTheWay()
+    {
+        Assert.Equal(0, (await Run("init")).Code);
+        var connection = $"Data Source={_folder.Database};Default Timeout=1";
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        // Another writer holds the database longer than the command retries: the events wait in the spool, and it says so.
+        using (var locker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_folder.Database};Pooling=False"))
+        {
+            locker.Open();
+            using var begin = locker.CreateCommand();
+            begin.CommandText = "BEGIN IMMEDIATE";
+            begin.ExecuteNonQuery();
+            Assert.Equal(1, await UsageCli.RunAsync(["generate", "--events", "1000", "--connection", connection, "--spool-dir", _folder.Spool, "--app", "cli-test"], output, error));
+            begin.CommandText = "ROLLBACK";
+            begin.ExecuteNonQuery();
+        }
+
+        Assert.Matches(@"^1,000 events wait in the spool at ", error.ToString());
+
+        // The next run writes its own events and the waiting ones: nothing is left, so it succeeds.
+        var (code, next, nextError) = await Run("generate", "--events", "500");
+        Assert.Equal(0, code);
+        Assert.Equal("", nextError);
+        Assert.Contains("1,500 written (of them 1,000 replayed from the spool)", next, StringComparison.Ordinal);
+        Assert.Equal(1_500, Tracking.Rows(_folder));
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.Delivery;
@@ -28,16 +29,64 @@ public sealed class SpoolTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task TornLastLine_SkipsOnlyThatLine_AndCountsIt()
+    public async Task UnreadableLines_AreQuarantinedWithFileAndLine_TheRestLands()
     {
         await SpoolEventsAsync(100);
-        // The writer may have cut the burst into more than one batch file: tear the newest.
+        // The writer may have cut the burst into more than one batch file: damage the newest.
         var file = Directory.GetFiles(_folder.Spool, "*.jsonl").Order(StringComparer.Ordinal).Last();
-        File.AppendAllText(file, "{\"id\":\"0190-torn\",\"ts\":\"2026-");
+        var lines = File.ReadAllLines(file).ToList();
+        lines.Insert(1, "not json at all");
+        File.WriteAllText(file, string.Join("\n", lines) + "\n{\"id\":\"0190-torn\",\"ts\":\"2026-");
+
+        var report = UsageSpool.Inspect(Tracking.Options(_folder));
+        Assert.Equal((100L, 2L), (report.Events, report.UnreadableLines));
 
         await using var tracker = Tracking.Create(_folder);
         Assert.True(await Tracking.EventuallyAsync(() => Tracking.Rows(_folder) == 100));
         Assert.True(await Tracking.EventuallyAsync(() => tracker.GetHealth().SpoolFiles == 0));
+        Assert.Equal(2, tracker.GetHealth().UnreadableSpoolLines);
+
+        var quarantined = Directory.GetFiles(Path.Combine(_folder.Spool, "quarantine"), "*.jsonl").SelectMany(File.ReadAllLines)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var name = Path.GetFileName(file);
+        Assert.Equal([$"{name}:2", $"{name}:{lines.Count + 1}"], quarantined.Select(q => q.GetProperty("source").GetString()));
+        Assert.Equal("not json at all", quarantined[0].GetProperty("line").GetString());
+        Assert.Equal("unreadable spool line", quarantined[0].GetProperty("reason").GetString());
+        var after = UsageSpool.Inspect(Tracking.Options(_folder));
+        Assert.Equal((0, 0L, 2L), (after.Files, after.Quarantined, after.QuarantinedLines));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task SpoolLineWithAByteOrderMark_IsRead()
+    {
+        await SpoolEventsAsync(10);
+        // As an editor saving the files as "UTF-8 with BOM" would leave them.
+        foreach (var file in Directory.GetFiles(_folder.Spool, "*.jsonl"))
+        {
+            File.WriteAllText(file, File.ReadAllText(file), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        }
+
+        Assert.Equal((10L, 0L), (UsageSpool.Inspect(Tracking.Options(_folder)).Events, UsageSpool.Inspect(Tracking.Options(_folder)).UnreadableLines));
+        await using var tracker = Tracking.Create(_folder);
+        Assert.True(await Tracking.EventuallyAsync(() => Tracking.Rows(_folder) == 10));
+        Assert.Equal(0, tracker.GetHealth().UnreadableSpoolLines);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ReplayOfEventsTheStoreAlreadyHas_CountsThemApart()
+    {
+        await SpoolEventsAsync(50);
+        // Every file twice: as after a write whose reply was lost, then replayed.
+        foreach (var (file, i) in Directory.GetFiles(_folder.Spool, "*.jsonl").Select((f, i) => (f, i)))
+        {
+            File.Copy(file, Path.Combine(_folder.Spool, $"000000000000000000{i}-b-1-{i}.jsonl"));
+        }
+
+        await using var tracker = Tracking.Create(_folder);
+        Assert.True(await Tracking.EventuallyAsync(() => tracker.GetHealth().SpoolFiles == 0));
+        var health = tracker.GetHealth();
+        Assert.Equal(50, Tracking.Rows(_folder));
+        Assert.Equal((100L, 50L), (health.Replayed, health.AlreadyPresent));
     }
 
     [Fact(Timeout = 60_000)]
@@ -61,20 +110,38 @@ public sealed class SpoolTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task SpoolFull_NewOverflowIsDroppedAndCounted_NotWritten()
+    public async Task SpoolFull_BatchesWaitInMemoryUpToTheQueue_BeyondItAreDroppedLoudly_AndTheRestLandsOnRecovery()
     {
         var store = new FaultyStore(Tracking.Store(_folder)) { FailUntil = DateTimeOffset.MaxValue };
-        await using var tracker = Tracking.Create(_folder, o => { o.SpoolMaxBytes = 64 * 1024; o.BatchSize = 100; o.RetryBudget = TimeSpan.Zero; }, store);
+        var logs = new CapturingLoggerProvider();
+        await using var tracker = UsageTracker.Create(Tracking.Options(_folder, o =>
+        {
+            o.SpoolMaxBytes = 64 * 1024;
+            o.QueueCapacity = 1_000;
+            o.BatchSize = 100;
+            o.RetryBudget = TimeSpan.Zero;
+        }), logs, store);
         for (var i = 0; i < 5_000; i++)
         {
             tracker.TrackUserAction("ann@example.com", Actions.ExecuteSql);
         }
 
-        await tracker.FlushAsync();
+        var flush = await tracker.FlushAsync();
         var health = tracker.GetHealth();
-        Assert.True(health.Dropped.TryGetValue("spool_full", out var dropped) && dropped > 0);
+
+        // What fits in the spool is there; up to the queue's capacity waits in memory; only the rest is lost, and said so.
+        Assert.False(flush.Completed);
         Assert.True(health.SpoolBytes <= 64 * 1024 + 32 * 1024, $"spool holds {health.SpoolBytes} bytes");
-        Assert.Equal(5_000, health.Spooled + dropped);
+        Assert.InRange(health.QueueDepth, 1, 1_000);
+        Assert.True(health.Dropped.TryGetValue("spool_full", out var dropped) && dropped > 0, "the overflow beyond memory must be counted");
+        Assert.Equal(5_000, health.Spooled + health.QueueDepth + dropped);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("kept in memory", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("dropped (spool_full)", StringComparison.Ordinal));
+
+        // The store comes back: what was spooled and what was held in memory both land.
+        store.FailUntil = default;
+        Assert.True(await Tracking.EventuallyAsync(() => Tracking.Rows(_folder) == 5_000 - dropped, TimeSpan.FromSeconds(30)), $"{Tracking.Rows(_folder)} rows");
+        Assert.Equal(0, tracker.GetHealth().QueueDepth);
     }
 
     [Fact(Timeout = 60_000)]

@@ -76,7 +76,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         public Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken) => Store.EnsureSchemaAsync(allowUpgrade, cancellationToken);
 
-        public Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken) => Store.WriteBatchAsync(batch, cancellationToken);
+        public Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken) => Store.WriteBatchAsync(batch, cancellationToken);
 
         public Task<UsageStats> GetStatsAsync(UsageQuery query, CancellationToken cancellationToken) => Analytics.GetStatsAsync(query, cancellationToken);
 

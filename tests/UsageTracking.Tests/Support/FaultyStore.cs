@@ -42,7 +42,7 @@ public sealed class FaultyStore(IUsageStore inner) : IUsageStore
     public Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken) =>
         DateTimeOffset.UtcNow < FailUntil ? throw new SimulatedOutageException() : inner.EnsureSchemaAsync(allowUpgrade, cancellationToken);
 
-    public async Task WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
+    public async Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _writeCalls);
         if (Hang)
@@ -70,12 +70,14 @@ public sealed class FaultyStore(IUsageStore inner) : IUsageStore
             throw new SimulatedRejectionException($"event {refused.EventId} refused: action '{refused.Action}' is not allowed");
         }
 
-        await inner.WriteBatchAsync(batch, cancellationToken);
+        var added = await inner.WriteBatchAsync(batch, cancellationToken);
         if (Interlocked.Decrement(ref _commitThenFailNext) >= 0)
         {
             Interlocked.Increment(ref _ambiguousFailures);
             throw new SimulatedOutageException("the write committed but the reply was lost");
         }
+
+        return added;
     }
 
     public StoreErrorKind Classify(Exception exception) =>

@@ -29,9 +29,11 @@ public static class Tracking
     public static UsageTracker Create(TempFolder folder, Action<UsageTrackingOptions>? configure = null, IUsageStore? store = null) =>
         UsageTracker.Create(Options(folder, configure), loggerFactory: null, store: store);
 
-    public static long Scalar(TempFolder folder, string sql)
+    public static long Scalar(TempFolder folder, string sql) => Scalar(folder.Database, sql);
+
+    public static long Scalar(string database, string sql)
     {
-        using var connection = new SqliteConnection($"Data Source={folder.Database}");
+        using var connection = new SqliteConnection($"Data Source={database}");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
