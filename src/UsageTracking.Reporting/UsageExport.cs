@@ -22,16 +22,13 @@ public enum ExportFormat
 
 /// <summary>
 /// Streams usage events, oldest first, to CSV, JSON or Excel — used by <c>usage export</c> and <c>/api/export</c>.
-/// Rows are written as they are read, so memory stays flat whatever the count.
+/// Rows are written as they are read, so memory stays flat whatever the count, and CSV and JSON reach the destination only
+/// through asynchronous writes (an HTTP response refuses synchronous ones).
 /// </summary>
 public static class UsageExport
 {
-    /// <summary>The columns, as the usage table names them.</summary>
-    public static IReadOnlyList<string> Columns { get; } =
-    [
-        "timestamp", "app_name", "user", "action", "event_id", "session_id", "detail",
-        "duration_ms", "model", "input_tokens", "output_tokens", "cost_usd", "properties",
-    ];
+    /// <summary>The columns, as the usage table names them (<see cref="UsageColumns"/>).</summary>
+    public static IReadOnlyList<string> Columns => UsageColumns.Names;
 
     /// <summary>Parses <c>csv</c>, <c>json</c> or <c>xlsx</c>; null for anything else.</summary>
     public static ExportFormat? ParseFormat(string? text) => text?.Trim().ToLowerInvariant() switch
@@ -74,8 +71,9 @@ public static class UsageExport
         Action<long>? progress, CancellationToken cancellationToken)
     {
         long count = 0;
-        await using var csv = CsvWriter.Create(stream, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
-        foreach (var name in propertyKeys is null ? Columns : [.. Columns.Take(Columns.Count - 1), .. propertyKeys.Select(k => "properties." + k)])
+        await using var buffer = new AsyncWriteBuffer(stream);
+        await using var csv = CsvWriter.Create(buffer, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
+        foreach (var name in propertyKeys is null ? Columns : [.. Columns.Where(c => c != "properties"), .. propertyKeys.Select(k => "properties." + k)])
         {
             csv.WriteField(name);
         }
@@ -98,9 +96,11 @@ public static class UsageExport
             if (propertyKeys is null)
             {
                 csv.WriteField(e.PropertiesJson);
+                csv.WriteField(e.IsError ? "true" : "false");
             }
             else
             {
+                csv.WriteField(e.IsError ? "true" : "false");
                 var values = PropertyColumns.Flatten(e.PropertiesJson);
                 foreach (var key in propertyKeys)
                 {
@@ -111,32 +111,49 @@ public static class UsageExport
             csv.EndRecord();
             if (++count % 10_000 == 0)
             {
-                await csv.FlushAsync(cancellationToken).ConfigureAwait(false);
                 progress?.Invoke(count);
+            }
+
+            if (count % 100 == 0)
+            {
+                // The CSV writer's buffer goes into ours synchronously; ours goes on asynchronously.
+                await csv.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (buffer.Pending >= AsyncWriteBuffer.DrainAt)
+                {
+                    await buffer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
         await csv.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await buffer.DrainAsync(cancellationToken).ConfigureAwait(false);
         return count;
     }
 
     private static async Task<long> WriteJsonAsync(Stream stream, IAsyncEnumerable<UsageEvent> events, bool flatten, Action<long>? progress, CancellationToken cancellationToken)
     {
         long count = 0;
-        await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        await using var buffer = new AsyncWriteBuffer(stream);
+        await using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartArray();
         await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             WriteJson(writer, e, flatten);
             if (++count % 10_000 == 0)
             {
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                 progress?.Invoke(count);
+            }
+
+            if (writer.BytesPending >= AsyncWriteBuffer.DrainAt)
+            {
+                writer.Flush();
+                await buffer.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
         writer.WriteEndArray();
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        writer.Flush();
+        await buffer.DrainAsync(cancellationToken).ConfigureAwait(false);
         return count;
     }
 
@@ -165,6 +182,7 @@ public static class UsageExport
 
         if (flatten)
         {
+            writer.WriteBoolean("is_error", e.IsError);
             foreach (var (key, value) in PropertyColumns.Flatten(e.PropertiesJson))
             {
                 writer.WriteString("properties." + key, value);
@@ -184,6 +202,7 @@ public static class UsageExport
             writer.WriteStringValue(e.PropertiesJson);
         }
 
+        writer.WriteBoolean("is_error", e.IsError);
         writer.WriteEndObject();
     }
 
@@ -232,7 +251,7 @@ public static class UsageExport
 
         public IReadOnlyList<string> Names => Columns;
 
-        public object?[] Current { get; } = new object?[13];
+        public object?[] Current { get; } = new object?[UsageColumns.All.Count];
 
         public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
         {
@@ -255,6 +274,7 @@ public static class UsageExport
             Current[10] = e.OutputTokens;
             Current[11] = e.CostUsd;
             Current[12] = e.PropertiesJson;
+            Current[13] = e.IsError;
             if (++_count % 10_000 == 0)
             {
                 progress?.Invoke(_count);

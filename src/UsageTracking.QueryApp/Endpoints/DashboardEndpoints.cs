@@ -114,10 +114,21 @@ public static class DashboardEndpoints
         var name = $"usage-{DateTime.UtcNow:yyyyMMdd}-{n}d.{exportFormat.ToString().ToLowerInvariant()}";
         if (exportFormat != ExportFormat.Xlsx)
         {
-            // CSV and JSON stream straight to the client as rows are read.
+            // CSV and JSON stream straight to the client as rows are read. A failure once rows have gone out cannot become
+            // an error status any more: the connection is aborted, so the client sees a broken download, never a short file.
             context.Response.ContentType = UsageExport.ContentType(exportFormat);
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
-            await UsageExport.WriteAsync(context.Response.Body, events, exportFormat, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                await UsageExport.WriteAsync(context.Response.Body, events, exportFormat, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("UsageTracking.QueryApp.Export")
+                    .LogError(ex, "The {Format} export failed after it had started; the response was aborted.", exportFormat);
+                context.Abort();
+            }
+
             return;
         }
 

@@ -95,7 +95,7 @@ public sealed class CliTests : IDisposable
         var csv = _folder.File("out.csv");
         Assert.Equal(0, (await Run("export", "--days", "8", "--format", "csv", "--output", csv)).Code);
         var lines = File.ReadAllLines(csv);
-        Assert.Equal("timestamp,app_name,user,action,event_id,session_id,detail,duration_ms,model,input_tokens,output_tokens,cost_usd,properties", lines[0]);
+        Assert.Equal("timestamp,app_name,user,action,event_id,session_id,detail,duration_ms,model,input_tokens,output_tokens,cost_usd,properties,is_error", lines[0]);
         Assert.Equal(3001, lines.Length);
 
         var jsonFile = _folder.File("out.json");
@@ -174,7 +174,7 @@ public sealed class CliTests : IDisposable
         var csv = _folder.File("flat.csv");
         Assert.Equal(0, (await Run("export", "--days", "1", "--format", "csv", "--flatten-properties", "--output", csv)).Code);
         var lines = File.ReadAllLines(csv);
-        Assert.EndsWith(",cost_usd,properties.message_length,properties.meta.rows,properties.sql", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",cost_usd,is_error,properties.message_length,properties.meta.rows,properties.sql", lines[0], StringComparison.Ordinal);
         Assert.EndsWith(",12,,", lines[1], StringComparison.Ordinal);
         Assert.EndsWith(",,3,SELECT 1", lines[2], StringComparison.Ordinal);
 

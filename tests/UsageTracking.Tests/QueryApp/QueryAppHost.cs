@@ -27,8 +27,15 @@ public sealed class QueryAppHost : IAsyncDisposable
 
     public static Task<QueryAppHost> StartAsync(int demoStudies = 3_000, params (string Key, string? Value)[] settings) => StartOnPortAsync(0, demoStudies, settings);
 
+    /// <summary>The app with services of the test's registered first (the app's own registrations do not replace them).</summary>
+    public static Task<QueryAppHost> StartWithServicesAsync(Action<IServiceCollection> services, params (string Key, string? Value)[] settings) =>
+        StartOnPortAsync(0, 100, settings, services);
+
     /// <summary>The app on a given port (0: any free one), e.g. to start it again where a browser expects it.</summary>
-    public static async Task<QueryAppHost> StartOnPortAsync(int port, int demoStudies = 3_000, params (string Key, string? Value)[] settings)
+    public static Task<QueryAppHost> StartOnPortAsync(int port, int demoStudies = 3_000, params (string Key, string? Value)[] settings) =>
+        StartOnPortAsync(port, demoStudies, settings, null);
+
+    private static async Task<QueryAppHost> StartOnPortAsync(int port, int demoStudies, (string Key, string? Value)[] settings, Action<IServiceCollection>? services)
     {
         var host = new QueryAppHost();
         var values = new Dictionary<string, string?>
@@ -48,6 +55,7 @@ public sealed class QueryAppHost : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(values);
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            services?.Invoke(builder.Services);
         });
         await host._app.StartAsync();
         var address = host._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
