@@ -58,14 +58,21 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(limits);
+        var timeout = limits.Timeout;
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timer.CancelAfter(timeout);
         try
         {
             // The label shows in the warehouse's query history which statements the query app ran.
             var result = await _client.ExecuteAsync($"-- usage_tracking:query\n{sql}", [], timer.Token).ConfigureAwait(false);
+            if (result.Rows.Any(row => row.Any(value => value is { Length: var length } && length > limits.MaxValueBytes)))
+            {
+                throw new SqlQueryException(limits.ValueTooLarge);
+            }
+
             return new Reader(result);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)

@@ -5,7 +5,9 @@ namespace UsageTracking.PostgreSql;
 
 /// <summary>
 /// A PostgreSQL table queried inside a <c>READ ONLY</c> transaction with a <c>statement_timeout</c>, rolled back afterwards:
-/// the database itself refuses any write the SQL might attempt.
+/// the database itself refuses any write the SQL might attempt. Rows are read column by column (sequential access), so a
+/// value over <see cref="SqlLimits.MaxValueBytes"/> fails the query after that many bytes instead of being held whole.
+/// Temporary files of sorts are the server's to bound: set <c>temp_file_limit</c> for the app's role.
 /// </summary>
 public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
 {
@@ -73,8 +75,10 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(limits);
+        var timeout = limits.Timeout;
         NpgsqlConnection? connection = null;
         try
         {
@@ -86,8 +90,8 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
             }
 
             var command = new NpgsqlCommand(sql, connection, transaction);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return new Reader(connection, transaction, command, reader, timeout);
+            var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+            return new Reader(connection, transaction, command, reader, limits);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
@@ -111,9 +115,11 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
         _ => new SqlQueryException("The PostgreSQL database could not be reached.", ex),
     };
 
-    private sealed class Reader(NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlCommand command, NpgsqlDataReader reader, TimeSpan timeout) : IRowReader
+    private sealed class Reader(NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlCommand command, NpgsqlDataReader reader, SqlLimits limits) : IRowReader
     {
+        private static readonly HashSet<string> TextTypes = new(StringComparer.Ordinal) { "text", "character varying", "character", "json", "jsonb", "xml", "name", "unknown" };
         private readonly string[] _names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+        private readonly string[] _types = Enumerable.Range(0, reader.FieldCount).Select(reader.GetDataTypeName).ToArray();
 
         public IReadOnlyList<string> Names => _names;
 
@@ -130,15 +136,69 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
             }
             catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
             {
-                throw Failure(ex, timeout);
+                throw Failure(ex, limits.Timeout);
             }
 
-            for (var i = 0; i < Current.Length; i++)
+            try
             {
-                Current[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                for (var i = 0; i < Current.Length; i++)
+                {
+                    Current[i] = await ValueAsync(i, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+            {
+                throw Failure(ex, limits.Timeout);
             }
 
             return true;
+        }
+
+        // Text and bytes are read up to the limit and no further; anything else is small by its type.
+        private async ValueTask<object?> ValueAsync(int i, CancellationToken cancellationToken)
+        {
+            if (await reader.IsDBNullAsync(i, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            if (_types[i] == "bytea")
+            {
+                await using var stream = await reader.GetStreamAsync(i, cancellationToken).ConfigureAwait(false);
+                var bytes = new MemoryStream();
+                var buffer = new byte[81920];
+                int n;
+                while ((n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    bytes.Write(buffer, 0, n);
+                    if (bytes.Length > limits.MaxValueBytes)
+                    {
+                        throw new SqlQueryException(limits.ValueTooLarge);
+                    }
+                }
+
+                return bytes.ToArray();
+            }
+
+            if (TextTypes.Contains(_types[i]))
+            {
+                using var text = await reader.GetTextReaderAsync(i, cancellationToken).ConfigureAwait(false);
+                var value = new System.Text.StringBuilder();
+                var chars = new char[8192];
+                int n;
+                while ((n = await text.ReadAsync(chars, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    value.Append(chars, 0, n);
+                    if (value.Length > limits.MaxValueBytes)
+                    {
+                        throw new SqlQueryException(limits.ValueTooLarge);
+                    }
+                }
+
+                return value.ToString();
+            }
+
+            return await reader.GetFieldValueAsync<object>(i, cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask DisposeAsync()

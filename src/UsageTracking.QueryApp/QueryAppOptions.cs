@@ -33,8 +33,38 @@ public sealed class QueryAppOptions
     /// <summary>Most rows in one download (Excel's own limit is 1,048,575). Default 1,000,000.</summary>
     public int DownloadRowLimit { get; set; } = 1_000_000;
 
-    /// <summary>How long one query may run before it is stopped. Default 30 s.</summary>
+    /// <summary>How long one query may take, counted from when it is asked for (waiting for a slot included). Default 30 s.</summary>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most bytes of rows shown for one query (estimated as they are read); the page says when a result is cut. Default 8 MiB.</summary>
+    public long ResultByteLimit { get; set; } = 8L << 20;
+
+    /// <summary>Largest single value (text or blob) a query may return; a larger one fails the query with one sentence. Default 1 MiB.</summary>
+    public int CellByteLimit { get; set; } = 1 << 20;
+
+    /// <summary>Most bytes of shown results one browser session keeps (for chart, summary, download); older runs go first. Default 32 MiB.</summary>
+    public long SessionRunBytes { get; set; } = 32L << 20;
+
+    /// <summary>Most bytes of shown results the whole app keeps; the least recently used runs go first. Default 256 MiB.</summary>
+    public long KeptRunBytes { get; set; } = 256L << 20;
+
+    /// <summary>Most bytes in one download (the file is cut there, and its name says so). Default 256 MiB.</summary>
+    public long DownloadByteLimit { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// Most memory every SQLite connection of the app may allocate together; user queries sort and group in memory (never in
+    /// temporary files), and one needing more fails with one sentence. 0 for no cap. Default 512 MiB.
+    /// </summary>
+    public long SqliteMemoryLimit { get; set; } = 512L << 20;
+
+    /// <summary>Most user queries running at once in the app; more wait (see <see cref="QueryQueueWait"/>). Default 4.</summary>
+    public int MaxConcurrentQueries { get; set; } = 4;
+
+    /// <summary>Most queries one user may have running at once. Default 2.</summary>
+    public int MaxQueriesPerUser { get; set; } = 2;
+
+    /// <summary>Longest a query waits for a free slot before the app says it is busy. Default 5 s.</summary>
+    public TimeSpan QueryQueueWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// When set, <c>/api/export</c> and <c>/api/metrics</c> require it in the <c>X-API-Key</c> header (for scripts and
@@ -65,6 +95,21 @@ public sealed class QueryAppOptions
         if (QueryTimeout <= TimeSpan.Zero)
         {
             problems.Add("QueryApp:QueryTimeout must be positive.");
+        }
+
+        if (ResultByteLimit < 1024 || CellByteLimit < 1024 || SessionRunBytes < ResultByteLimit || KeptRunBytes < SessionRunBytes || DownloadByteLimit < 1024)
+        {
+            problems.Add("QueryApp byte limits must be at least 1 KiB, with SessionRunBytes ≥ ResultByteLimit and KeptRunBytes ≥ SessionRunBytes.");
+        }
+
+        if (MaxConcurrentQueries < 1 || MaxQueriesPerUser < 1 || QueryQueueWait < TimeSpan.Zero)
+        {
+            problems.Add("QueryApp:MaxConcurrentQueries and QueryApp:MaxQueriesPerUser must be 1 or more, and QueryApp:QueryQueueWait not negative.");
+        }
+
+        if (SqliteMemoryLimit is < 0 or (> 0 and < 16L << 20))
+        {
+            problems.Add("QueryApp:SqliteMemoryLimit must be 0 (no cap) or at least 16 MiB.");
         }
 
         if (DemoStudies < 0)

@@ -40,6 +40,7 @@ public static class QueryApplication
         services.AddSingleton(sp => new ExampleStore(Path.Combine(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, "query-examples.json")));
         services.AddSingleton<QuestionBank>();
         services.AddSingleton<RunStore>();
+        services.AddSingleton<QuerySlots>();
         services.AddSingleton<AccessGrants>();
         services.AddSingleton<ISqlGenerator>(sp =>
         {
@@ -66,6 +67,8 @@ public static class QueryApplication
     public static WebApplication UseQueryApp(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // SQLite user queries sort and group in memory, never in temporary files: this bounds that memory for the process.
+        UsageTracking.Sqlite.SqliteSqlSource.LimitProcessMemory(app.Services.GetRequiredService<IOptions<QueryAppOptions>>().Value.SqliteMemoryLimit);
         // Exports the tracker's metrics over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; does nothing otherwise.
         if (UsageTrackingOtlp.StartFromEnvironment() is { } meters)
         {

@@ -62,7 +62,7 @@ public static class UsageExport
         return format switch
         {
             ExportFormat.Json => await WriteJsonAsync(stream, events, propertyKeys is not null, progress, cancellationToken).ConfigureAwait(false),
-            ExportFormat.Xlsx => await XlsxExport.WriteAsync(stream, new EventTable(events, progress, cancellationToken), int.MaxValue, cancellationToken).ConfigureAwait(false),
+            ExportFormat.Xlsx => (await XlsxExport.WriteAsync(stream, new EventTable(events, progress, cancellationToken), ExportLimits.None, cancellationToken).ConfigureAwait(false)).Rows,
             _ => await WriteCsvAsync(stream, events, propertyKeys, progress, cancellationToken).ConfigureAwait(false),
         };
     }

@@ -7,7 +7,9 @@ namespace UsageTracking.Sqlite;
 /// <summary>
 /// A table in a SQLite file, queried on a read-only connection (<c>Mode=ReadOnly</c> plus <c>query_only</c>), after
 /// SQLite itself confirms the text is one statement that does not write (<c>sqlite3_stmt_readonly</c>); a query running
-/// past its timeout is interrupted (<c>sqlite3_interrupt</c>).
+/// past its timeout is interrupted (<c>sqlite3_interrupt</c>). No value may grow past <see cref="SqlLimits.MaxValueBytes"/>
+/// (<c>SQLITE_LIMIT_LENGTH</c>: <c>randomblob(1e9)</c> fails before it is made), and sorts and temporary tables stay in
+/// memory (<c>temp_store = MEMORY</c>), where <see cref="LimitProcessMemory"/> bounds them, rather than filling the disk.
 /// </summary>
 public sealed class SqliteSqlSource : IReadOnlySqlSource
 {
@@ -77,12 +79,29 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
         return _columns = columns;
     }
 
-    /// <inheritdoc />
-    public async Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Caps the memory every SQLite connection of this process may allocate together (<c>sqlite3_hard_heap_limit64</c>):
+    /// a query that would need more fails with an out-of-memory error, told as one sentence, instead of taking the host's
+    /// memory. The embedded usage store's own connections need a few megabytes and count against it too; should one of its
+    /// writes meet the cap, the tracker retries or spools the batch.
+    /// </summary>
+    /// <param name="bytes">The cap; 0 removes it.</param>
+    public static void LimitProcessMemory(long bytes)
     {
+        // The provider is set up by the first SqliteConnection; this may run before any.
+        SQLitePCL.Batteries_V2.Init();
+        raw.sqlite3_hard_heap_limit64(bytes);
+    }
+
+    /// <inheritdoc />
+    public async Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var timeout = limits.Timeout;
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            raw.sqlite3_limit(connection.Handle, raw.SQLITE_LIMIT_LENGTH, limits.MaxValueBytes);
             EnsureSingleReadOnlyStatement(connection, sql);
             var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timer.CancelAfter(timeout);
@@ -93,14 +112,14 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
             try
             {
                 var reader = await command.ExecuteReaderAsync(timer.Token).ConfigureAwait(false);
-                return new Reader(connection, command, reader, timer, interrupt, timeout, cancellationToken);
+                return new Reader(connection, command, reader, timer, interrupt, limits, cancellationToken);
             }
             catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
             {
                 await interrupt.DisposeAsync().ConfigureAwait(false);
                 timer.Dispose();
                 await command.DisposeAsync().ConfigureAwait(false);
-                throw Failure(ex, timeout, cancellationToken);
+                throw Failure(ex, limits, cancellationToken);
             }
         }
         catch
@@ -120,7 +139,7 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadOnly }.ToString());
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA query_only = 1";
+        pragma.CommandText = "PRAGMA query_only = 1; PRAGMA temp_store = MEMORY";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
@@ -147,11 +166,13 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
         }
     }
 
-    private static SqlQueryException Failure(Exception ex, TimeSpan timeout, CancellationToken caller) => ex switch
+    private static SqlQueryException Failure(Exception ex, SqlLimits limits, CancellationToken caller) => ex switch
     {
         OperationCanceledException when caller.IsCancellationRequested => new SqlQueryException("The query was cancelled.", ex),
-        OperationCanceledException => new SqlQueryException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
-        SqliteException { SqliteErrorCode: raw.SQLITE_INTERRUPT } => new SqlQueryException($"The query ran longer than {timeout.TotalSeconds:0.#} s and was stopped.", ex),
+        OperationCanceledException => new SqlQueryException($"The query ran longer than {limits.Timeout.TotalSeconds:0.#} s and was stopped.", ex),
+        SqliteException { SqliteErrorCode: raw.SQLITE_INTERRUPT } => new SqlQueryException($"The query ran longer than {limits.Timeout.TotalSeconds:0.#} s and was stopped.", ex),
+        SqliteException { SqliteErrorCode: raw.SQLITE_TOOBIG } => new SqlQueryException(limits.ValueTooLarge, ex),
+        SqliteException { SqliteErrorCode: raw.SQLITE_NOMEM } => new SqlQueryException("The query needs more memory than the app allows for queries; narrow it (a WHERE, fewer rows to sort or group) and run it again.", ex),
         SqliteException sqlite => new SqlQueryException(Sentence(sqlite.Message), ex),
         _ => new SqlQueryException("The query failed.", ex),
     };
@@ -167,7 +188,7 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
 
     private sealed class Reader(
         SqliteConnection connection, SqliteCommand command, SqliteDataReader reader, CancellationTokenSource timer,
-        CancellationTokenRegistration interrupt, TimeSpan timeout, CancellationToken caller) : IRowReader
+        CancellationTokenRegistration interrupt, SqlLimits limits, CancellationToken caller) : IRowReader
     {
         private readonly string[] _names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
 
@@ -186,7 +207,7 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
             }
             catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
             {
-                throw Failure(ex, timeout, caller);
+                throw Failure(ex, limits, caller);
             }
 
             for (var i = 0; i < Current.Length; i++)

@@ -115,7 +115,10 @@
     $("result-meta").textContent = `${reply.rows.length.toLocaleString()} rows · ${reply.elapsedMs} ms`;
     const limit = $("result-limit");
     limit.hidden = !reply.truncated;
-    limit.textContent = reply.truncated ? `Showing the first ${reply.rowLimit.toLocaleString()} rows; the result has more. Downloads include up to the download limit.` : "";
+    limit.textContent = !reply.truncated ? ""
+        : reply.truncatedBy === "bytes"
+            ? `Showing the first ${reply.rows.length.toLocaleString()} rows: the result is larger than the ${Math.round(reply.byteLimit / 1048576).toLocaleString()} MiB the page shows. Downloads include up to the download limit.`
+            : `Showing the first ${reply.rowLimit.toLocaleString()} rows; the result has more. Downloads include up to the download limit.`;
     $("download-xlsx").href = `/api/download?runId=${reply.runId}&format=xlsx`;
     $("download-csv").href = `/api/download?runId=${reply.runId}&format=csv`;
     $("result-card").hidden = false;

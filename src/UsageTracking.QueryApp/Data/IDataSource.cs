@@ -27,9 +27,9 @@ public interface IDataSource
     /// <summary>The main table queries are about.</summary>
     Task<TableSchema> GetSchemaAsync(CancellationToken cancellationToken);
 
-    /// <summary>Runs a query that has passed <see cref="QueryApp.Sql.SqlGuard"/>, read-only, stopped after <paramref name="timeout"/>.</summary>
+    /// <summary>Runs a query that has passed <see cref="QueryApp.Sql.SqlGuard"/>, read-only, within <paramref name="limits"/>.</summary>
     /// <exception cref="SqlQueryException">The database refused or failed the query.</exception>
-    Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken);
+    Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken);
 }
 
 /// <summary>A read-only SQL source offered under a name: the demo data, the usage table, a Databricks table.</summary>
@@ -60,5 +60,5 @@ public sealed class DataSource(string id, string title, string domain, IReadOnly
     }
 
     /// <inheritdoc />
-    public Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken) => source.OpenAsync(sql, timeout, cancellationToken);
+    public Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken) => source.OpenAsync(sql, limits, cancellationToken);
 }

@@ -19,6 +19,32 @@ public enum ColumnKind
 /// <summary>One result column.</summary>
 public sealed record ResultColumn(string Name, ColumnKind Kind);
 
-/// <summary>A query's result as shown on the page: at most <see cref="RowLimit"/> rows; <see cref="Truncated"/> says whether more existed.</summary>
-public sealed record QueryResult(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, int RowLimit, double ElapsedMs);
+/// <summary>
+/// A query's result as shown on the page: at most <see cref="RowLimit"/> rows and about <see cref="ByteLimit"/> bytes;
+/// <see cref="TruncatedBy"/> says which limit cut it (<c>rows</c> or <c>bytes</c>), or null when every row is there.
+/// </summary>
+public sealed record QueryResult(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<object?[]> Rows, string? TruncatedBy, int RowLimit, long ByteLimit, long Bytes, double ElapsedMs)
+{
+    /// <summary>Whether rows were left out.</summary>
+    public bool Truncated => TruncatedBy is not null;
+
+    /// <summary>About how much memory a row takes here (for the byte limits); strings and blobs by their length.</summary>
+    public static long RowBytes(object?[] row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        long bytes = 24 + 8L * row.Length;
+        foreach (var value in row)
+        {
+            bytes += value switch
+            {
+                null => 0,
+                string text => 22 + 2L * text.Length,
+                byte[] blob => 24 + blob.Length,
+                _ => 24,
+            };
+        }
+
+        return bytes;
+    }
+}
 

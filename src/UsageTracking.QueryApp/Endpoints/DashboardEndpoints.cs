@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using UsageTracking.QueryApp.Services;
 using UsageTracking.Reporting;
+using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.QueryApp.Endpoints;
 
@@ -133,8 +134,8 @@ public static class DashboardEndpoints
         }
 
         // The zip writer is synchronous: the workbook goes through a temporary file, then to the client.
-        await BufferedDownload.SendAsync(context, name, UsageExport.ContentType(exportFormat),
-            (file, ct) => UsageExport.WriteAsync(file, events, exportFormat, cancellationToken: ct)).ConfigureAwait(false);
+        await BufferedDownload.SendAsync(context, UsageExport.ContentType(exportFormat), _ => name,
+            async (file, ct) => new ExportResult(await UsageExport.WriteAsync(file, events, exportFormat, cancellationToken: ct).ConfigureAwait(false), null)).ConfigureAwait(false);
     }
 
     // Exports need the API key when one is configured (scripts and schedulers use them); otherwise, like metrics and

@@ -32,7 +32,12 @@ public static class FlowEndpoints
         api.MapPost("/run", async (HttpContext http, QueryFlow flow, SqlRequest body) =>
         {
             var reply = await flow.RunAsync(http.GetUserSession(), body.Source, body.Sql, body.Question, body.Generated, http.RequestAborted);
-            return reply.Error is null ? Results.Ok(reply) : Results.Json(reply, statusCode: reply.ErrorKind == "sql" ? 400 : 422);
+            if (reply.ErrorKind == "busy")
+            {
+                http.Response.Headers.RetryAfter = "5";
+            }
+
+            return reply.Error is null ? Results.Ok(reply) : Results.Json(reply, statusCode: reply.ErrorKind switch { "sql" => 400, "busy" => 503, _ => 422 });
         });
         api.MapPost("/chart", (HttpContext http, QueryFlow flow, RunRequest body) => flow.Chart(http.GetUserSession(), body.RunId));
         api.MapPost("/chart-error", (HttpContext http, QueryFlow flow, RunRequest body) =>

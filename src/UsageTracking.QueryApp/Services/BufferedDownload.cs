@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using UsageTracking.Reporting.Tables;
 
 namespace UsageTracking.QueryApp.Services;
 
@@ -9,28 +10,35 @@ namespace UsageTracking.QueryApp.Services;
 /// </summary>
 internal static class BufferedDownload
 {
-    /// <summary>Runs <paramref name="write"/> into a temporary file, then sends it; returns what <paramref name="write"/> returned (rows written).</summary>
-    public static async Task<long> SendAsync(HttpContext context, string fileName, string contentType, Func<Stream, CancellationToken, Task<long>> write)
+    /// <summary>
+    /// Runs <paramref name="write"/> into a temporary file, then sends it under the name <paramref name="fileName"/> gives for
+    /// what was written (a cut file says so in its name, and in an <c>X-Download-Cut</c> header); returns what was written.
+    /// </summary>
+    public static async Task<ExportResult> SendAsync(HttpContext context, string contentType, Func<ExportResult, string> fileName, Func<Stream, CancellationToken, Task<ExportResult>> write)
     {
         var cancellationToken = context.RequestAborted;
-        var temporary = Path.Combine(Path.GetTempPath(), $"usage-download-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}{Path.GetExtension(fileName)}");
+        var temporary = Path.Combine(Path.GetTempPath(), $"usage-download-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp");
         try
         {
-            long rows;
+            ExportResult written;
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
-                rows = await write(file, cancellationToken).ConfigureAwait(false);
+                written = await write(file, cancellationToken).ConfigureAwait(false);
             }
 
             context.Response.ContentType = contentType;
-            context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+            context.Response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = fileName(written), DispositionType = "attachment" }.ToString();
+            if (written.CutBy is { } cut)
+            {
+                context.Response.Headers["X-Download-Cut"] = $"{cut}; rows={written.Rows}";
+            }
             context.Response.ContentLength = new FileInfo(temporary).Length;
             await using (var file = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
             {
                 await file.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
             }
 
-            return rows;
+            return written;
         }
         finally
         {

@@ -22,6 +22,7 @@ public sealed partial class QueryFlow(
     ExampleStore examples,
     QuestionBank questions,
     RunStore runs,
+    QuerySlots slots,
     IUsageTracker tracker,
     IOptions<QueryAppOptions> options,
     TimeProvider time,
@@ -120,8 +121,13 @@ public sealed partial class QueryFlow(
 
         try
         {
-            var result = await ExecuteAsync(source, check.Sql, cancellationToken).ConfigureAwait(false);
+            var result = await ExecuteAsync(session, source, check.Sql, cancellationToken).ConfigureAwait(false);
             return Ran(session, source, check.Sql, question, result, watch, repairedFrom: null);
+        }
+        catch (QueryBusyException busy)
+        {
+            TrackError(session, Actions.DatabaseError, busy.Message, watch, new() { ["source"] = source.Id, ["sql"] = check.Sql, ["busy"] = true });
+            return RunReply.Failed(busy.Message, "busy");
         }
         catch (SqlQueryException ex)
         {
@@ -197,23 +203,35 @@ public sealed partial class QueryFlow(
         }
 
         var source = catalog.Get(run.SourceId);
+        var extension = excel ? "xlsx" : "csv";
+        var fileLimits = new ExportLimits(_options.DownloadRowLimit, _options.DownloadByteLimit);
         try
         {
-            var rows = await BufferedDownload.SendAsync(context, $"query-result.{(excel ? "xlsx" : "csv")}", UsageExport.ContentType(excel ? ExportFormat.Xlsx : ExportFormat.Csv), async (file, ct) =>
-            {
-                await using var reader = await source.OpenAsync(run.Sql, _options.QueryTimeout * 4, ct).ConfigureAwait(false);
-                return excel
-                    ? await XlsxExport.WriteAsync(file, reader, _options.DownloadRowLimit, ct).ConfigureAwait(false)
-                    : await CsvExport.WriteAsync(file, reader, _options.DownloadRowLimit, ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-            Track(session, Actions.DownloadResults, watch, new() { ["run_id"] = run.Id, ["format"] = excel ? "xlsx" : "csv", ["rows"] = rows, ["sql"] = run.Sql });
+            // The query runs again, in a slot like any other, into a temporary file capped by rows and bytes; a cut file says so
+            // in its name and in a header, and the step is tracked with what cut it.
+            var written = await BufferedDownload.SendAsync(context, UsageExport.ContentType(excel ? ExportFormat.Xlsx : ExportFormat.Csv),
+                result => result.CutBy switch
+                {
+                    null => $"query-result.{extension}",
+                    "rows" => $"query-result (first {result.Rows:N0} rows, the download limit).{extension}",
+                    _ => $"query-result (first {result.Rows:N0} rows, {_options.DownloadByteLimit / (1024 * 1024):N0} MiB, the download limit).{extension}",
+                },
+                (file, ct) => slots.RunAsync(session.User, async (queryLimits, token) =>
+                {
+                    await using var reader = await source.OpenAsync(run.Sql, queryLimits, token).ConfigureAwait(false);
+                    return excel
+                        ? await XlsxExport.WriteAsync(file, reader, fileLimits, token).ConfigureAwait(false)
+                        : await CsvExport.WriteAsync(file, reader, fileLimits, token).ConfigureAwait(false);
+                }, ct, _options.QueryTimeout * 4)).ConfigureAwait(false);
+            Track(session, Actions.DownloadResults, watch, new() { ["run_id"] = run.Id, ["format"] = extension, ["rows"] = written.Rows, ["cut_by"] = written.CutBy, ["sql"] = run.Sql });
         }
-        catch (SqlQueryException ex)
+        catch (Exception ex) when (ex is SqlQueryException or QueryBusyException)
         {
-            TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["run_id"] = run.Id, ["sql"] = run.Sql, ["format"] = excel ? "xlsx" : "csv" });
+            TrackError(session, Actions.DatabaseError, ex.Message, watch, new() { ["run_id"] = run.Id, ["sql"] = run.Sql, ["format"] = extension, ["busy"] = ex is QueryBusyException });
             if (!context.Response.HasStarted)
             {
-                await Results.Json(new { error = ex.Message }, statusCode: StatusCodes.Status502BadGateway).ExecuteAsync(context).ConfigureAwait(false);
+                var status = ex is QueryBusyException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway;
+                await Results.Json(new { error = ex.Message }, statusCode: status).ExecuteAsync(context).ConfigureAwait(false);
             }
         }
     }
@@ -239,26 +257,31 @@ public sealed partial class QueryFlow(
 
     private const string RunExpired = "That result is no longer available; run the query again.";
 
-    private async Task<QueryResult> ExecuteAsync(IDataSource source, string sql, CancellationToken cancellationToken)
-    {
-        var watch = Stopwatch.StartNew();
-        await using var reader = await source.OpenAsync(sql, _options.QueryTimeout, cancellationToken).ConfigureAwait(false);
-        var rows = new List<object?[]>();
-        var truncated = false;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+    // The rows shown: at most RowLimit of them and about ResultByteLimit bytes, read in a query slot.
+    private Task<QueryResult> ExecuteAsync(UserSession session, IDataSource source, string sql, CancellationToken cancellationToken) =>
+        slots.RunAsync(session.User, async (limits, token) =>
         {
-            if (rows.Count == _options.RowLimit)
+            var watch = Stopwatch.StartNew();
+            await using var reader = await source.OpenAsync(sql, limits, token).ConfigureAwait(false);
+            var rows = new List<object?[]>();
+            string? truncatedBy = null;
+            long bytes = 0;
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
-                truncated = true;
-                break;
+                var size = QueryResult.RowBytes(reader.Current);
+                if (rows.Count == _options.RowLimit || bytes + size > _options.ResultByteLimit)
+                {
+                    truncatedBy = rows.Count == _options.RowLimit ? "rows" : "bytes";
+                    break;
+                }
+
+                rows.Add((object?[])reader.Current.Clone());
+                bytes += size;
             }
 
-            rows.Add((object?[])reader.Current.Clone());
-        }
-
-        var columns = reader.Names.Select((name, i) => new ResultColumn(name, ColumnKinds.Infer(rows, i, name))).ToList();
-        return new QueryResult(columns, rows, truncated, _options.RowLimit, watch.Elapsed.TotalMilliseconds);
-    }
+            var columns = reader.Names.Select((name, i) => new ResultColumn(name, ColumnKinds.Infer(rows, i, name))).ToList();
+            return new QueryResult(columns, rows, truncatedBy, _options.RowLimit, _options.ResultByteLimit, bytes, watch.Elapsed.TotalMilliseconds);
+        }, cancellationToken);
 
     private RunReply Ran(UserSession session, IDataSource source, string sql, string? question, QueryResult result, Stopwatch watch, string? repairedFrom)
     {
@@ -271,9 +294,14 @@ public sealed partial class QueryFlow(
             ["sql"] = sql,
             ["rows"] = result.Rows.Count,
             ["truncated"] = result.Truncated,
+            ["truncated_by"] = result.TruncatedBy,
             ["repaired"] = repairedFrom is not null,
         });
-        return new RunReply(id, result.Columns, result.Rows, result.Truncated, result.RowLimit, Math.Round(result.ElapsedMs, 1), null, null, repairedFrom is null ? null : sql);
+        return new RunReply(id, result.Columns, result.Rows, result.Truncated, result.RowLimit, Math.Round(result.ElapsedMs, 1), null, null, repairedFrom is null ? null : sql)
+        {
+            TruncatedBy = result.TruncatedBy,
+            ByteLimit = result.ByteLimit,
+        };
     }
 
     private async Task<RunReply> RepairAsync(UserSession session, IDataSource source, string failedSql, string question, string error, Stopwatch watch, CancellationToken cancellationToken)
@@ -297,8 +325,13 @@ public sealed partial class QueryFlow(
         Track(session, Actions.SqlQuery, watch, new() { ["source"] = source.Id, ["question"] = question, ["sql"] = check.Sql, ["generator"] = answer.Generator, ["repair"] = true });
         try
         {
-            var result = await ExecuteAsync(source, check.Sql, cancellationToken).ConfigureAwait(false);
+            var result = await ExecuteAsync(session, source, check.Sql, cancellationToken).ConfigureAwait(false);
             return Ran(session, source, check.Sql, question, result, watch, repairedFrom: failedSql);
+        }
+        catch (QueryBusyException busy)
+        {
+            TrackError(session, Actions.DatabaseError, busy.Message, watch, new() { ["source"] = source.Id, ["sql"] = check.Sql, ["repair"] = true, ["busy"] = true });
+            return RunReply.Failed(busy.Message, "busy");
         }
         catch (SqlQueryException again)
         {
@@ -356,11 +389,20 @@ public sealed record ColumnsReply(string? Sql, string? Error);
 /// <summary>Whether edited SQL may run.</summary>
 public sealed record ValidateReply(bool Valid, string? Reason);
 
-/// <summary>A run's rows, or its error (<see cref="ErrorKind"/> <c>sql</c> for refused SQL, <c>database</c> for execution failures).</summary>
+/// <summary>
+/// A run's rows, or its error (<see cref="ErrorKind"/> <c>sql</c> for refused SQL, <c>database</c> for execution failures,
+/// <c>busy</c> when no query slot freed in time). <see cref="TruncatedBy"/> says which limit cut the rows shown.
+/// </summary>
 public sealed record RunReply(
     string? RunId, IReadOnlyList<ResultColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, int RowLimit, double ElapsedMs,
     string? Error, string? ErrorKind, string? RepairedSql)
 {
+    /// <summary><c>rows</c> or <c>bytes</c> when the result was cut.</summary>
+    public string? TruncatedBy { get; init; }
+
+    /// <summary>The most bytes of rows shown.</summary>
+    public long ByteLimit { get; init; }
+
     internal static RunReply Failed(string error, string kind) => new(null, [], [], false, 0, 0, error, kind, null);
 }
 

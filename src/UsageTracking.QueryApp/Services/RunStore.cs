@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using UsageTracking.QueryApp.Data;
 
 namespace UsageTracking.QueryApp.Services;
@@ -7,25 +7,90 @@ namespace UsageTracking.QueryApp.Services;
 public sealed record RunRecord(string Id, string SessionId, string SourceId, string Sql, string? Question, QueryResult Result);
 
 /// <summary>
-/// Recent runs, in memory, bounded by cell count and idle time: a run is needed only while its page is open.
-/// A run is visible only to the session that made it.
+/// Recent runs, in memory, bounded by bytes — per browser session (<see cref="QueryAppOptions.SessionRunBytes"/>, its oldest
+/// runs go first) and for the whole app (<see cref="QueryAppOptions.KeptRunBytes"/>, the least recently used go first) — and
+/// by an hour of idle time: a run is needed only while its page is open. A run is visible only to the session that made it.
 /// </summary>
-public sealed class RunStore : IDisposable
+public sealed class RunStore(IOptions<QueryAppOptions> options, TimeProvider time)
 {
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 20_000_000 });
+    private static readonly TimeSpan IdleTime = TimeSpan.FromHours(1);
+    private readonly QueryAppOptions _options = options.Value;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LinkedListNode<Entry>> _byId = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _byUse = new();
+    private long _bytes;
 
-    /// <summary>Keeps a run for an hour of inactivity.</summary>
+    /// <summary>Bytes of results kept.</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bytes;
+            }
+        }
+    }
+
+    /// <summary>Keeps a run, evicting what the budgets require.</summary>
     public void Add(RunRecord run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var size = Math.Max(1, (long)run.Result.Rows.Count * Math.Max(1, run.Result.Columns.Count));
-        _cache.Set(run.Id, run, new MemoryCacheEntryOptions { Size = size, SlidingExpiration = TimeSpan.FromHours(1) });
+        lock (_lock)
+        {
+            var node = _byUse.AddLast(new Entry(run, run.Result.Bytes, time.GetUtcNow()));
+            _byId[run.Id] = node;
+            _bytes += run.Result.Bytes;
+            var sessionBytes = _byUse.Where(e => e.Run.SessionId == run.SessionId).Sum(e => e.Bytes);
+            for (var oldest = _byUse.First; sessionBytes > _options.SessionRunBytes && oldest is not null && oldest != node;)
+            {
+                var next = oldest.Next;
+                if (oldest.Value.Run.SessionId == run.SessionId)
+                {
+                    sessionBytes -= oldest.Value.Bytes;
+                    Remove(oldest);
+                }
+
+                oldest = next;
+            }
+
+            var idleSince = time.GetUtcNow() - IdleTime;
+            while (_byUse.First is { } first && first != node && (_bytes > _options.KeptRunBytes || first.Value.LastUsed < idleSince))
+            {
+                Remove(first);
+            }
+        }
     }
 
-    /// <summary>The run with <paramref name="id"/> if it belongs to <paramref name="sessionId"/>.</summary>
-    public RunRecord? Get(string? id, string sessionId) =>
-        id is not null && _cache.TryGetValue(id, out RunRecord? run) && run!.SessionId == sessionId ? run : null;
+    /// <summary>The run with <paramref name="id"/> if it belongs to <paramref name="sessionId"/> (and is still kept).</summary>
+    public RunRecord? Get(string? id, string sessionId)
+    {
+        lock (_lock)
+        {
+            if (id is null || !_byId.TryGetValue(id, out var node) || node.Value.Run.SessionId != sessionId)
+            {
+                return null;
+            }
 
-    /// <inheritdoc />
-    public void Dispose() => _cache.Dispose();
+            if (node.Value.LastUsed < time.GetUtcNow() - IdleTime)
+            {
+                Remove(node);
+                return null;
+            }
+
+            _byUse.Remove(node);
+            node.Value = node.Value with { LastUsed = time.GetUtcNow() };
+            _byUse.AddLast(node);
+            return node.Value.Run;
+        }
+    }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        _byUse.Remove(node);
+        _byId.Remove(node.Value.Run.Id);
+        _bytes -= node.Value.Bytes;
+    }
+
+    private sealed record Entry(RunRecord Run, long Bytes, DateTimeOffset LastUsed);
 }

@@ -22,11 +22,13 @@ public static class XlsxExport
     private const int MaxCellText = 32_767;
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
-    /// <summary>Writes at most <paramref name="maxRows"/> rows from <paramref name="reader"/> to <paramref name="output"/>; returns rows written.</summary>
-    public static async Task<long> WriteAsync(Stream output, IRowReader reader, int maxRows, CancellationToken cancellationToken)
+    /// <summary>Writes the rows of <paramref name="reader"/> to <paramref name="output"/> within <paramref name="limits"/>.</summary>
+    public static async Task<ExportResult> WriteAsync(Stream output, IRowReader reader, ExportLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(limits);
+        string? cutBy = null;
         using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
         WriteText(zip, "[Content_Types].xml", ContentTypes);
         WriteText(zip, "_rels/.rels", PackageRelationships);
@@ -55,8 +57,14 @@ public static class XlsxExport
             // One reusable cell per column: a million rows must not mean ten million cell objects.
             var cells = reader.Names.Select(_ => new Cell()).ToArray();
             var row = new Row();
-            while (rows < maxRows && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (rows >= limits.MaxRows || rows % 256 == 0 && Written(output) >= limits.MaxBytes)
+                {
+                    cutBy = rows >= limits.MaxRows ? "rows" : "bytes";
+                    break;
+                }
+
                 writer.WriteStartElement(row);
                 var values = reader.Current;
                 for (var i = 0; i < cells.Length; i++)
@@ -75,8 +83,11 @@ public static class XlsxExport
             writer.WriteEndElement();
         }
 
-        return rows;
+        return new ExportResult(rows, cutBy);
     }
+
+    /// <summary>Bytes the output holds so far (a file, or any seekable stream); 0 when it cannot say.</summary>
+    internal static long Written(Stream output) => output.CanSeek ? output.Position : 0;
 
     private static void WritePart(ZipArchive zip, string name, Action<OpenXmlWriter> write)
     {

@@ -13,6 +13,18 @@ public enum SqlDialect
     Databricks,
 }
 
+/// <summary>What one query may take: how long it runs, and how large one value of its result may be.</summary>
+/// <param name="Timeout">How long the query may run (counted from when it was asked for, by the caller).</param>
+/// <param name="MaxValueBytes">The largest single value (a text or a blob) the result may hold; a larger one fails the query.</param>
+public sealed record SqlLimits(TimeSpan Timeout, int MaxValueBytes = SqlLimits.DefaultMaxValueBytes)
+{
+    /// <summary>1 MiB: far more than a result table or a spreadsheet cell shows.</summary>
+    public const int DefaultMaxValueBytes = 1 << 20;
+
+    /// <summary>The sentence for a value over <see cref="MaxValueBytes"/>.</summary>
+    public string ValueTooLarge => $"A value in the result is larger than the {MaxValueBytes / 1024:N0} KiB one cell may hold; select less of it (for example with substr).";
+}
+
 /// <summary>A column as the database describes it.</summary>
 /// <param name="Name">Its name.</param>
 /// <param name="Type">Its declared type, in the database's words.</param>
@@ -49,9 +61,9 @@ public interface IReadOnlySqlSource
     /// <exception cref="SqlQueryException">The database cannot be reached or has no such table.</exception>
     Task<IReadOnlyList<SqlColumn>> GetColumnsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Runs one query read-only, stopped after <paramref name="timeout"/>.</summary>
-    /// <exception cref="SqlQueryException">The database refused or failed the query; the message is one sentence for the user.</exception>
-    Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>Runs one query read-only, within <paramref name="limits"/>.</summary>
+    /// <exception cref="SqlQueryException">The database refused or failed the query (or it broke a limit); the message is one sentence for the user.</exception>
+    Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken);
 }
 
 /// <summary>The usage table as an <see cref="IReadOnlySqlSource"/>, registered by a store package that can offer it.</summary>
@@ -83,5 +95,5 @@ public sealed class UsageSqlSource(IReadOnlySqlSource table) : IUsageSqlSource
     public Task<IReadOnlyList<SqlColumn>> GetColumnsAsync(CancellationToken cancellationToken) => table.GetColumnsAsync(cancellationToken);
 
     /// <inheritdoc />
-    public Task<IRowReader> OpenAsync(string sql, TimeSpan timeout, CancellationToken cancellationToken) => table.OpenAsync(sql, timeout, cancellationToken);
+    public Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken) => table.OpenAsync(sql, limits, cancellationToken);
 }

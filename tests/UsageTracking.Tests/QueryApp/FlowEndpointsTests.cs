@@ -57,7 +57,7 @@ public sealed partial class FlowEndpointsTests
 
         var execute = JsonDocument.Parse(events.Single(e => e.Action == Actions.ExecuteSql).Properties!).RootElement;
         Assert.Equal(edited.TrimEnd(';'), execute.GetProperty("sql").GetString());
-        Assert.Equal(["source", "run_id", "sql", "rows", "truncated", "repaired"], execute.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["source", "run_id", "sql", "rows", "truncated", "truncated_by", "repaired"], execute.EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

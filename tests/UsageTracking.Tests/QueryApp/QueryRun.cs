@@ -10,7 +10,7 @@ internal static class QueryRun
     {
         var check = SqlGuard.Check(sql, source.Dialect);
         Assert.True(check.IsAllowed, $"{check.Reason}\n{sql}");
-        await using var reader = await source.OpenAsync(check.Sql, TimeSpan.FromSeconds(30), CancellationToken.None);
+        await using var reader = await source.OpenAsync(check.Sql, new UsageTracking.Sql.SqlLimits(TimeSpan.FromSeconds(30)), CancellationToken.None);
         var rows = new List<object?[]>();
         while (await reader.ReadAsync(CancellationToken.None))
         {

@@ -29,7 +29,7 @@ public sealed class XlsxExportTests
     private static async Task<MemoryStream> Export(string[] names, params object?[][] rows)
     {
         var stream = new MemoryStream();
-        await XlsxExport.WriteAsync(stream, new ListReader(names, rows), int.MaxValue, default);
+        await XlsxExport.WriteAsync(stream, new ListReader(names, rows), ExportLimits.None, default);
         stream.Position = 0;
         return stream;
     }
@@ -75,8 +75,8 @@ public sealed class XlsxExportTests
     public async Task RowLimit_StopsTheExport()
     {
         var stream = new MemoryStream();
-        var written = await XlsxExport.WriteAsync(stream, new ListReader(["n"], Enumerable.Range(0, 100).Select(i => new object?[] { (long)i })), 10, default);
-        Assert.Equal(10, written);
+        var written = await XlsxExport.WriteAsync(stream, new ListReader(["n"], Enumerable.Range(0, 100).Select(i => new object?[] { (long)i })), new ExportLimits(10), default);
+        Assert.Equal(new ExportResult(10, "rows"), written);
         stream.Position = 0;
         using var document = SpreadsheetDocument.Open(stream, false);
         Assert.Equal(11, document.WorkbookPart!.WorksheetParts.Single().Worksheet.Descendants<Row>().Count());

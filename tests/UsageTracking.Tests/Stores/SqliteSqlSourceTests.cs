@@ -9,7 +9,7 @@ public sealed class SqliteSqlSourceTests(DemoDataFixture demo) : IClassFixture<D
     private async Task<SqlQueryException> Refused(string sql, TimeSpan? timeout = null) =>
         await Assert.ThrowsAsync<SqlQueryException>(async () =>
         {
-            await using var reader = await demo.Table.OpenAsync(sql, timeout ?? TimeSpan.FromSeconds(10), default);
+            await using var reader = await demo.Table.OpenAsync(sql, new SqlLimits(timeout ?? TimeSpan.FromSeconds(10)), default);
             while (await reader.ReadAsync(default))
             {
             }
