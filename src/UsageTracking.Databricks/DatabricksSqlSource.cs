@@ -81,8 +81,20 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
         }
         catch (DatabricksException ex)
         {
-            throw new SqlQueryException($"Databricks says: {ex.Message}", ex);
+            throw new SqlQueryException(Sentence(ex.Message), ex);
         }
+    }
+
+    // Warehouse errors run to several lines (the error class, then the SQL with a caret): the user gets the first.
+    private static string Sentence(string message)
+    {
+        var first = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "the query failed";
+        if (first.Length > 300)
+        {
+            first = first[..300] + "…";
+        }
+
+        return $"Databricks says: {first.TrimEnd('.', ':', ' ')}.";
     }
 
     /// <inheritdoc />

@@ -89,7 +89,8 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
                 await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var command = new NpgsqlCommand(sql, connection, transaction);
+            // A batch of one command goes to the server as one prepared statement, which it refuses to hold several of.
+            var command = new NpgsqlBatch(connection, transaction) { BatchCommands = { new NpgsqlBatchCommand(sql) } };
             var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
             return new Reader(connection, transaction, command, reader, limits);
         }
@@ -115,7 +116,7 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
         _ => new SqlQueryException("The PostgreSQL database could not be reached.", ex),
     };
 
-    private sealed class Reader(NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlCommand command, NpgsqlDataReader reader, SqlLimits limits) : IRowReader
+    private sealed class Reader(NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlBatch command, NpgsqlDataReader reader, SqlLimits limits) : IRowReader
     {
         private static readonly HashSet<string> TextTypes = new(StringComparer.Ordinal) { "text", "character varying", "character", "json", "jsonb", "xml", "name", "unknown" };
         private readonly string[] _names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
@@ -201,11 +202,27 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
             return await reader.GetFieldValueAsync<object>(i, cancellationToken).ConfigureAwait(false);
         }
 
+        // Closing the reader reads what is left of the result, where the server may still report an error (a later
+        // statement refused, a timeout): the query is over either way, and the transaction is rolled back with the connection.
         public async ValueTask DisposeAsync()
         {
-            await reader.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+            {
+            }
+
             await command.DisposeAsync().ConfigureAwait(false);
-            await transaction.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+            }
+
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }

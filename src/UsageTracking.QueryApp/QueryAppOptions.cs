@@ -27,6 +27,21 @@ public sealed class QueryAppOptions
     /// <summary>When set, the shared key each browser session must enter once before using the app. Default none.</summary>
     public string? AccessKey { get; set; }
 
+    /// <summary>
+    /// The key a browser session enters at <c>/login</c>: <see cref="AccessKey"/>, else <see cref="ApiKey"/> (a key set
+    /// for scripts protects the data from browsers too), else none (the app is open, as on a developer's machine).
+    /// </summary>
+    /// <summary>
+    /// Users (emails, as the app resolves them) who may share a user's saved example with everyone. Default none: each
+    /// example then answers only the user who saved it.
+    /// </summary>
+    public IList<string> Admins { get; set; } = [];
+
+    /// <summary>Whether <paramref name="user"/> is one of <see cref="Admins"/>.</summary>
+    internal bool IsAdmin(string user) => Admins.Any(a => string.Equals(a?.Trim(), user, StringComparison.OrdinalIgnoreCase));
+
+    internal string? LoginKey => AccessKey is { Length: > 0 } ? AccessKey : ApiKey is { Length: > 0 } ? ApiKey : null;
+
     /// <summary>Most rows shown on the page for one query; the page says when a result is cut. Default 5,000.</summary>
     public int RowLimit { get; set; } = 5_000;
 
@@ -67,8 +82,9 @@ public sealed class QueryAppOptions
     public TimeSpan QueryQueueWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// When set, <c>/api/export</c> and <c>/api/metrics</c> require it in the <c>X-API-Key</c> header (for scripts and
-    /// schedulers). Compared in constant time; never logged. Default none.
+    /// When set, every <c>/api</c> data route answers only a request with it in the <c>X-API-Key</c> header (scripts and
+    /// schedulers) or a browser session that has entered a key at <c>/login</c>; <c>/api/export</c> needs the header.
+    /// Compared in constant time; never logged. Default none.
     /// </summary>
     public string? ApiKey { get; set; }
 

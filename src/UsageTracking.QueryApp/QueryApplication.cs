@@ -60,6 +60,21 @@ public static class QueryApplication
         // Malformed request bodies reach the exception handler, which answers in one sentence.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
+        // Errors the framework answers itself (404, 405, 413, 415, a refused Host) get the app's one-sentence shape too.
+        services.Insert(0, ServiceDescriptor.Transient<IStartupFilter, ErrorResponses.StartupFilter>());
+        services.PostConfigure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(o =>
+        {
+            // Only the loopback names unless AllowedHosts says otherwise: a page on another site cannot reach the app
+            // through a rebound DNS name.
+            if (configuration["AllowedHosts"] is null)
+            {
+                o.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"];
+            }
+
+            o.IncludeFailureMessage = false;
+        });
+        // Request bodies are a question, a query or a column list: a megabyte is far more than any of them.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 1 << 20);
         return services;
     }
 
@@ -76,7 +91,6 @@ public static class QueryApplication
         }
 
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteErrorAsync, StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : 500 });
-        app.UseStatusCodePages();
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = new CompositeFileProvider(
@@ -97,10 +111,10 @@ public static class QueryApplication
     private static Task WriteErrorAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        var message = error is BadHttpRequestException ? "The request was not understood: send JSON with the fields the page sends." : "Something went wrong on the server; the details were logged.";
-        return context.Request.Path.StartsWithSegments("/api")
-            ? Results.Json(new { error = message }, statusCode: context.Response.StatusCode).ExecuteAsync(context)
-            : Results.Text($"<!doctype html><title>Error</title><p>{message}</p><p><a href=\"/\">Back to the app</a></p>", "text/html", statusCode: context.Response.StatusCode).ExecuteAsync(context);
+        var message = error is BadHttpRequestException { StatusCode: 400 }
+            ? "The request was not understood: send JSON with the fields the page sends."
+            : ErrorResponses.Sentence(context.Response.StatusCode, context.Request.Method);
+        return ErrorResponses.WriteAsync(context, message);
     }
 
     private sealed class AlertOptionsValidator : IValidateOptions<AlertOptions>

@@ -163,6 +163,11 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
             {
                 throw new SqlQueryException("Only read-only queries can run.");
             }
+
+            if (raw.sqlite3_bind_parameter_count(statement) > 0)
+            {
+                throw new SqlQueryException($"The query has a parameter ({raw.sqlite3_bind_parameter_name(statement, 1).utf8_to_string()}); replace it with a value.");
+            }
         }
     }
 

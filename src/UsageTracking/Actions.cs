@@ -46,6 +46,8 @@ public static class Actions
     public const string ThumbsUp = "thumbs_up";
     /// <summary>A user rates a result or reply negatively: <c>thumbs_down</c>.</summary>
     public const string ThumbsDown = "thumbs_down";
+    /// <summary>An admin shares a user's saved question → SQL example with everyone: <c>share_example</c>.</summary>
+    public const string ShareExample = "share_example";
 
     /// <summary>Every constant above, in declaration order.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -53,5 +55,6 @@ public static class Actions
         AppStart, AppError, GenerateQuestion, SqlQuery, ExecuteSql, EditSql, DownloadResults,
         GenerateChart, GenerateSummary, ViewRandomQuestions, SelectColumns, DatabaseError,
         LlmError, SqlError, ChartError, NewConversation, NewReply, TokenUsage, ThumbsUp, ThumbsDown,
+        ShareExample,
     ];
 }

@@ -216,7 +216,46 @@
   async function feedback(positive) {
     const reply = await api("/api/feedback", { runId: state.runId, positive });
     if (reply.error) { say("feedback-message", reply.error, "error"); return; }
-    say("feedback-message", positive ? (reply.savedExample ? "Thanks — saved as an example for this question." : "Thanks for the feedback.") : "Thanks — noted. Try rephrasing, or edit the SQL.", "ok");
+    say("feedback-message", positive ? (reply.savedExample ? "Thanks — saved as your example for this question; an admin can share it with everyone." : "Thanks for the feedback.") : "Thanks — noted. Try rephrasing, or edit the SQL.", "ok");
+    if (reply.savedExample) examples();
+  }
+
+  // Saved examples: shared ones, the user's own, and for an admin other users' to share.
+  async function examples() {
+    const reply = await api(`/api/examples?source=${encodeURIComponent(state.source)}`);
+    const box = $("examples");
+    if (reply.error) { say("examples-message", reply.error, "error"); return; }
+    const group = (title, items, share) => {
+      const section = document.createElement("div");
+      const head = document.createElement("h3");
+      head.textContent = `${title} (${items.length})`;
+      section.append(head);
+      const list = document.createElement("ul");
+      for (const item of items) {
+        const row = document.createElement("li");
+        const text = document.createElement("span");
+        text.textContent = item.question + (item.savedBy ? ` — saved by ${item.savedBy}` : "") + (item.sharedBy ? `, shared by ${item.sharedBy}` : "");
+        text.title = item.sql;
+        row.append(text);
+        if (share) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.textContent = "Share with everyone";
+          button.addEventListener("click", async () => {
+            const shared = await api("/api/examples/share", { source: state.source, question: item.question, savedBy: item.savedBy });
+            say("examples-message", shared.error || `Shared: everyone asking "${item.question}" now gets this SQL.`, shared.error ? "error" : "ok");
+            examples();
+          });
+          row.append(" ", button);
+        }
+        list.append(row);
+      }
+      section.append(list);
+      return section;
+    };
+    const parts = [group("Shared with everyone", reply.shared, false), group("Yours", reply.mine, reply.isAdmin)];
+    if (reply.isAdmin) parts.push(group("Other users', not shared", reply.othersUnshared, true));
+    box.replaceChildren(...parts);
   }
 
   $("more").addEventListener("click", suggest);
@@ -231,5 +270,6 @@
   $("summarize").addEventListener("click", summarize);
   $("thumbs-up").addEventListener("click", () => feedback(true));
   $("thumbs-down").addEventListener("click", () => feedback(false));
+  $("examples-card").addEventListener("toggle", () => { if ($("examples-card").open) examples(); });
   suggest();
 })();

@@ -24,7 +24,7 @@ public static class DashboardEndpoints
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
         });
 
-        var api = app.MapGroup("/api").AddEndpointFilter(RequireAccess);
+        var api = app.MapGroup("/api").AddEndpointFilter(ApiAccess.RequireAsync);
         api.MapGet("/metrics", async (HttpContext http, DashboardService dashboard, string? range, string? app, string? user) =>
         {
             if (!TryRange(range, out var span))
@@ -137,29 +137,6 @@ public static class DashboardEndpoints
         await BufferedDownload.SendAsync(context, UsageExport.ContentType(exportFormat), _ => name,
             async (file, ct) => new ExportResult(await UsageExport.WriteAsync(file, events, exportFormat, cancellationToken: ct).ConfigureAwait(false), null)).ConfigureAwait(false);
     }
-
-    // Exports need the API key when one is configured (scripts and schedulers use them); otherwise, like metrics and
-    // the live stream, a browser session that has entered the access key (when one is set), or a valid API key.
-    private static async ValueTask<object?> RequireAccess(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var dashboard = http.RequestServices.GetRequiredService<DashboardService>();
-        var apiKeySet = HasApiKeyConfigured(http);
-        var validKey = apiKeySet && dashboard.HasApiAccess(http.Request);
-        var allowed = http.Request.Path.StartsWithSegments("/api/export") && apiKeySet
-            ? validKey
-            : validKey || http.GetUserSession().HasAccess;
-        if (allowed)
-        {
-            return await next(context);
-        }
-
-        return Results.Json(new { error = apiKeySet ? "Send the API key in the X-API-Key header." : "Enter the access key first." },
-            statusCode: StatusCodes.Status401Unauthorized);
-    }
-
-    private static bool HasApiKeyConfigured(HttpContext http) =>
-        http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueryAppOptions>>().Value.ApiKey is { Length: > 0 };
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {

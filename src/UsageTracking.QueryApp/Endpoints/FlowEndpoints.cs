@@ -14,19 +14,25 @@ public static class FlowEndpoints
     /// <summary>Checks or runs a query.</summary>
     public sealed record SqlRequest(string? Source, string? Sql, string? Question, bool Generated);
 
+    /// <summary>Names a saved example.</summary>
+    public sealed record ExampleRequest(string? Source, string? Question, string? SavedBy);
+
     /// <summary>Refers to a run.</summary>
     public sealed record RunRequest(string? RunId, string? Message, bool Positive);
 
     /// <summary>Maps the flow's endpoints under <c>/api</c>.</summary>
     public static IEndpointRouteBuilder MapFlowEndpoints(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter(RequireAccess);
+        var api = app.MapGroup("/api").AddEndpointFilter(ApiAccess.RequireAsync);
         api.MapGet("/questions", (HttpContext http, QueryFlow flow, string? source, string? shown) =>
             flow.Suggest(http.GetUserSession(), source, shown?.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         api.MapPost("/generate", (HttpContext http, QueryFlow flow, GenerateRequest body) =>
             flow.GenerateAsync(http.GetUserSession(), body.Source, body.Question, http.RequestAborted));
         api.MapPost("/columns", (HttpContext http, QueryFlow flow, ColumnsRequest body) =>
-            flow.SelectColumns(http.GetUserSession(), body.Source, body.Sql, body.Columns));
+        {
+            var reply = flow.SelectColumns(http.GetUserSession(), body.Source, body.Sql, body.Columns);
+            return reply.Error is null ? Results.Ok(reply) : Results.BadRequest(reply);
+        });
         api.MapPost("/validate", (HttpContext http, QueryFlow flow, SqlRequest body) =>
             flow.Validate(http.GetUserSession(), body.Source, body.Sql));
         api.MapPost("/run", async (HttpContext http, QueryFlow flow, SqlRequest body) =>
@@ -39,20 +45,27 @@ public static class FlowEndpoints
 
             return reply.Error is null ? Results.Ok(reply) : Results.Json(reply, statusCode: reply.ErrorKind switch { "sql" => 400, "busy" => 503, _ => 422 });
         });
-        api.MapPost("/chart", (HttpContext http, QueryFlow flow, RunRequest body) => flow.Chart(http.GetUserSession(), body.RunId));
+        api.MapPost("/chart", (HttpContext http, QueryFlow flow, RunRequest body) => Found(flow.Chart(http.GetUserSession(), body.RunId), r => r.Reason));
         api.MapPost("/chart-error", (HttpContext http, QueryFlow flow, RunRequest body) =>
         {
             flow.ChartFailed(http.GetUserSession(), body.RunId, body.Message);
             return Results.NoContent();
         });
-        api.MapPost("/summary", (HttpContext http, QueryFlow flow, RunRequest body) => flow.SummarizeAsync(http.GetUserSession(), body.RunId, http.RequestAborted));
+        api.MapPost("/summary", async (HttpContext http, QueryFlow flow, RunRequest body) =>
+            Found(await flow.SummarizeAsync(http.GetUserSession(), body.RunId, http.RequestAborted), r => r.Error));
         api.MapGet("/download", (HttpContext http, QueryFlow flow, string? runId, string? format) => flow.DownloadAsync(http, http.GetUserSession(), runId, format));
-        api.MapPost("/feedback", (HttpContext http, QueryFlow flow, RunRequest body) => flow.Feedback(http.GetUserSession(), body.RunId, body.Positive));
+        api.MapPost("/feedback", (HttpContext http, QueryFlow flow, RunRequest body) => Found(flow.Feedback(http.GetUserSession(), body.RunId, body.Positive), r => r.Error));
+        api.MapGet("/examples", (HttpContext http, QueryFlow flow, string? source) => flow.Examples(http.GetUserSession(), source));
+        api.MapPost("/examples/share", (HttpContext http, QueryFlow flow, ExampleRequest body) =>
+        {
+            var reply = flow.ShareExample(http.GetUserSession(), body.Source, body.Question, body.SavedBy);
+            return reply.Shared ? Results.Ok(reply)
+                : Results.Json(reply, statusCode: reply.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status404NotFound);
+        });
         return app;
     }
 
-    private static async ValueTask<object?> RequireAccess(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        context.HttpContext.GetUserSession().HasAccess
-            ? await next(context)
-            : Results.Json(new { error = "Enter the access key first." }, statusCode: StatusCodes.Status401Unauthorized);
+    // A reply about a run the session no longer has answers 404; any other reply, 200.
+    private static IResult Found<T>(T reply, Func<T, string?> error) =>
+        error(reply) == QueryFlow.RunExpired ? Results.Json(reply, statusCode: StatusCodes.Status404NotFound) : Results.Ok(reply);
 }

@@ -25,7 +25,7 @@ public sealed class OfflineSqlGenerator : ISqlGenerator
         var example = request.Examples.LastOrDefault(e => QuestionText.Normalize(e.Question) == normalized);
         if (example is not null)
         {
-            return Task.FromResult(GeneratedSql.Answer(example.Sql, "saved example"));
+            return Task.FromResult(GeneratedSql.Answer(example.Sql, example.Label));
         }
 
         var sql = request.Source.Domain switch

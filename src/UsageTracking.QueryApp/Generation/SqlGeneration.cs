@@ -1,12 +1,31 @@
+using System.Text.Json.Serialization;
 using UsageTracking.QueryApp.Data;
 using UsageTracking.Sql;
 
 namespace UsageTracking.QueryApp.Generation;
 
-/// <summary>A question and the SQL that answered it well, saved by a thumbs-up.</summary>
-public sealed record SavedExample(string Source, string Question, string Sql, DateTimeOffset SavedAt);
+/// <summary>
+/// A question and the SQL that answered it well, saved by a thumbs-up. It answers only the user who saved it until an
+/// admin shares it (<see cref="SharedBy"/>), so one session cannot teach everyone else a wrong answer.
+/// </summary>
+/// <param name="Source">The data source it runs on.</param>
+/// <param name="Question">The question as asked.</param>
+/// <param name="Sql">The SQL that answered it.</param>
+/// <param name="SavedAt">When it was saved.</param>
+/// <param name="SavedBy">The user who saved it (null in files written before examples had owners: those answer nobody until shared).</param>
+/// <param name="SharedBy">The admin who shared it with everyone; null while it is the saver's own.</param>
+public sealed record SavedExample(string Source, string Question, string Sql, DateTimeOffset SavedAt, string? SavedBy = null, string? SharedBy = null)
+{
+    /// <summary>Whether it answers everyone.</summary>
+    [JsonIgnore]
+    public bool Shared => SharedBy is not null;
 
-/// <summary>What a generator gets: the question, where it will run, and the examples saved for that source.</summary>
+    /// <summary>How the generator's answer is labelled: whose example it is.</summary>
+    [JsonIgnore]
+    public string Label => Shared ? $"shared example (saved by {SavedBy ?? "an earlier version"})" : "your saved example";
+}
+
+/// <summary>What a generator gets: the question, where it will run, and the examples the asking user may use (shared first, then their own).</summary>
 public sealed record GenerationRequest(string Question, IDataSource Source, TableSchema Schema, IReadOnlyList<SavedExample> Examples);
 
 /// <summary>Tokens one model call used.</summary>

@@ -11,7 +11,7 @@ public sealed record MetricsSnapshot(Dashboard Dashboard, int RetentionDays, str
 public sealed record LiveUpdate(LiveSnapshot Live, long QueueDepth, int SpoolFiles, long SpoolBytes, DateTimeOffset? LastSuccessfulWrite, bool CircuitOpen);
 
 /// <summary>Reads the usage table for the dashboard through <see cref="UsageAnalytics"/>, over the tracker's store's capabilities.</summary>
-public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analytics, IUsageReader reader, IOptions<UsageTrackingOptions> trackerOptions, IOptions<QueryAppOptions> appOptions, TimeProvider time)
+public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analytics, IUsageReader reader, IOptions<UsageTrackingOptions> trackerOptions, TimeProvider time)
 {
     /// <summary>The ranges the dashboard offers, by their short names.</summary>
     public static IReadOnlyDictionary<string, TimeSpan> Ranges { get; } = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase)
@@ -44,18 +44,6 @@ public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analyt
 
     /// <summary>The document the HTML report and the page draw.</summary>
     public static DashboardDocument Document(MetricsSnapshot snapshot) => new(snapshot.Dashboard, snapshot.RetentionDays, snapshot.Title);
-
-    /// <summary>Whether a request may read metrics and exports: with <see cref="QueryAppOptions.ApiKey"/> set, only with that key in <c>X-API-Key</c>.</summary>
-    public bool HasApiAccess(HttpRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        if (appOptions.Value.ApiKey is not { Length: > 0 } key)
-        {
-            return true;
-        }
-
-        return SharedSecret.Matches(request.Headers["X-API-Key"].ToString(), key);
-    }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

@@ -63,7 +63,7 @@ public sealed partial class QueryFlow(
             return new GenerateReply(null, generator.Name, ex.Message, true, []);
         }
 
-        var request = new GenerationRequest(question, source, schema, examples.For(source.Id));
+        var request = new GenerationRequest(question, source, schema, examples.For(source.Id, session.User));
         var answer = await generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
         RecordTokens(session, answer.Tokens);
         var columns = schema.Columns.Select(c => c.Name).ToList();
@@ -90,6 +90,11 @@ public sealed partial class QueryFlow(
         if (string.IsNullOrWhiteSpace(sql) || columns is not { Count: > 0 })
         {
             return new ColumnsReply(null, "Choose at least one column, with a query in the editor.");
+        }
+
+        if (columns.Any(c => string.IsNullOrWhiteSpace(c) || c.Length > 128 || c.Any(char.IsControl)))
+        {
+            return new ColumnsReply(null, "Each column must be a name of the table's: not empty, at most 128 characters, no control characters.");
         }
 
         var (edited, error) = SelectEditor.AddColumns(sql, columns.Take(50).ToList(), source.Dialect);
@@ -248,14 +253,44 @@ public sealed partial class QueryFlow(
         var saved = positive && !string.IsNullOrWhiteSpace(run.Question);
         if (saved)
         {
-            examples.Save(new SavedExample(run.SourceId, run.Question!, run.Sql, time.GetUtcNow()));
+            examples.Save(new SavedExample(run.SourceId, run.Question!, run.Sql, time.GetUtcNow(), session.User));
         }
 
         Track(session, positive ? Actions.ThumbsUp : Actions.ThumbsDown, watch, new() { ["run_id"] = run.Id, ["question"] = run.Question, ["sql"] = run.Sql, ["saved_example"] = saved });
         return new FeedbackReply(saved, null);
     }
 
-    private const string RunExpired = "That result is no longer available; run the query again.";
+    /// <summary>The examples on a data source the user may use, and for an admin every user's, to review and share.</summary>
+    public ExamplesReply Examples(UserSession session, string? sourceId)
+    {
+        var source = catalog.Get(sourceId);
+        var admin = _options.IsAdmin(session.User);
+        var usable = examples.For(source.Id, session.User);
+        var others = admin ? examples.All(source.Id).Where(e => !e.Shared && !string.Equals(e.SavedBy, session.User, StringComparison.OrdinalIgnoreCase)).ToList() : [];
+        return new ExamplesReply(source.Id, admin, usable.Where(e => e.Shared).ToList(), usable.Where(e => !e.Shared).ToList(), others);
+    }
+
+    /// <summary>Shares a user's saved example with everyone; only an admin may.</summary>
+    public ShareReply ShareExample(UserSession session, string? sourceId, string? question, string? savedBy)
+    {
+        var watch = Stopwatch.StartNew();
+        var source = catalog.Get(sourceId);
+        if (!_options.IsAdmin(session.User))
+        {
+            return new ShareReply(false, "Only an admin (QueryApp:Admins) can share an example with everyone.", Forbidden: true);
+        }
+
+        if (string.IsNullOrWhiteSpace(question) || !examples.Share(source.Id, question, savedBy, session.User))
+        {
+            return new ShareReply(false, "That example is not saved any more; refresh the list.");
+        }
+
+        Track(session, Actions.ShareExample, watch, new() { ["source"] = source.Id, ["question"] = question, ["saved_by"] = savedBy });
+        return new ShareReply(true, null);
+    }
+
+    /// <summary>The answer for a run that is not (or no longer) kept for the session: the endpoints send it with 404.</summary>
+    internal const string RunExpired = "That result is no longer available; run the query again.";
 
     // The rows shown: at most RowLimit of them and about ResultByteLimit bytes, read in a query slot.
     private Task<QueryResult> ExecuteAsync(UserSession session, IDataSource source, string sql, CancellationToken cancellationToken) =>
@@ -307,7 +342,7 @@ public sealed partial class QueryFlow(
     private async Task<RunReply> RepairAsync(UserSession session, IDataSource source, string failedSql, string question, string error, Stopwatch watch, CancellationToken cancellationToken)
     {
         var schema = await source.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var answer = await generator.FixAsync(new GenerationRequest(question, source, schema, examples.For(source.Id)), failedSql, error, cancellationToken).ConfigureAwait(false);
+        var answer = await generator.FixAsync(new GenerationRequest(question, source, schema, examples.For(source.Id, session.User)), failedSql, error, cancellationToken).ConfigureAwait(false);
         RecordTokens(session, answer.Tokens);
         if (answer.Outcome != GenerationOutcome.Answered)
         {
@@ -414,3 +449,9 @@ public sealed record SummaryReply(IReadOnlyList<string> Lines, string Source, st
 
 /// <summary>Whether a thumbs-up saved an example.</summary>
 public sealed record FeedbackReply(bool SavedExample, string? Error);
+
+/// <summary>The examples a user sees: shared with everyone, their own, and (for an admin) other users' waiting to be shared.</summary>
+public sealed record ExamplesReply(string Source, bool IsAdmin, IReadOnlyList<SavedExample> Shared, IReadOnlyList<SavedExample> Mine, IReadOnlyList<SavedExample> OthersUnshared);
+
+/// <summary>Whether an example was shared, or why not (<see cref="Forbidden"/>: the user is not an admin).</summary>
+public sealed record ShareReply(bool Shared, string? Error, [property: System.Text.Json.Serialization.JsonIgnore] bool Forbidden = false);

@@ -11,7 +11,7 @@ public sealed record UserSession(string User, string SessionId, bool HasAccess);
 /// <summary>
 /// Gives each browser session an id (a random, HTTP-only, same-site cookie that ends with the browser session),
 /// resolves the user (a trusted proxy header only when configured,
-/// otherwise the configured default) and, when an access key is configured, remembers which sessions entered it.
+/// otherwise the configured default) and, when a key is configured, remembers which sessions entered it.
 /// </summary>
 public sealed class UserSessionMiddleware(RequestDelegate next, IOptions<QueryAppOptions> options, AccessGrants grants)
 {
@@ -37,7 +37,7 @@ public sealed class UserSessionMiddleware(RequestDelegate next, IOptions<QueryAp
         }
 
         var user = ResolveUser(context.Request, settings);
-        var hasAccess = settings.AccessKey is not { Length: > 0 } || grants.IsGranted(sessionId!);
+        var hasAccess = settings.LoginKey is null || grants.IsGranted(sessionId!);
         var session = new UserSession(user, sessionId!, hasAccess);
         context.Features.Set(session);
 

@@ -10,7 +10,8 @@ public sealed record SqlCheck(bool IsAllowed, string? Reason, string Sql)
 /// <summary>
 /// Lets through exactly one read-only query: a single <c>SELECT</c> or <c>WITH … SELECT</c>. Everything else —
 /// DDL, DML, PRAGMA, ATTACH, transaction control, several statements, a statement behind a comment,
-/// unbound parameters, and functions that reach outside the database — is refused with a clear reason.
+/// unbound parameters, functions that reach outside the database, and tables that describe the host — is refused with a
+/// clear reason. Names are compared as the engine resolves them, whatever their quoting.
 /// This is the first of two locks: the data sources also run queries on read-only connections.
 /// </summary>
 public static class SqlGuard
@@ -35,6 +36,23 @@ public static class SqlGuard
         "pg_sleep", "pg_sleep_for", "pg_sleep_until", "dblink", "dblink_exec", "pg_terminate_backend",
         "pg_cancel_backend", "set_config", "pg_reload_conf", "pg_rotate_logfile", "pg_advisory_lock",
         "pg_advisory_xact_lock", "txid_current", "pg_logical_emit_message", "query_to_xml", "reflect", "java_method",
+        "fsdir", "zipfile", "sqlar_uncompress", "current_setting", "pg_ls_waldir", "pg_ls_logdir", "pg_ls_tmpdir",
+        "pg_ls_archive_statusdir", "pg_current_logfile", "pg_file_write", "pg_file_rename", "pg_file_unlink", "inet_server_addr",
+        "inet_server_port",
+    };
+
+    // SQLite's PRAGMA table-valued functions (pragma_database_list shows the server's absolute paths): only these, which
+    // describe tables and nothing about the host, may be read.
+    private static readonly HashSet<string> AllowedPragmas = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "pragma_table_info", "pragma_table_xinfo", "pragma_index_list", "pragma_index_info", "pragma_index_xinfo", "pragma_foreign_key_list",
+    };
+
+    // PostgreSQL views that show the server's settings, files, roles or other sessions' queries.
+    private static readonly HashSet<string> HostRelations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "pg_settings", "pg_file_settings", "pg_hba_file_rules", "pg_ident_file_mappings", "pg_config", "pg_stat_activity",
+        "pg_shadow", "pg_authid", "pg_user_mappings", "pg_stat_ssl", "pg_stat_gssapi",
     };
 
     /// <summary>Checks <paramref name="sql"/>; the returned <see cref="SqlCheck.Sql"/> has a trailing semicolon removed.</summary>
@@ -101,14 +119,30 @@ public static class SqlGuard
                 return SqlCheck.Refuse(sql, $"The query has a parameter ({token.Text}); replace it with a value.");
             }
 
-            if (token.Kind != SqlTokenKind.Word || qualified)
+            if (token.Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
             {
                 continue;
             }
 
+            // Names are checked as the engine resolves them: in any quoting style, and schema-qualified or not.
             if (calledAsFunction && ForbiddenFunctions.Contains(token.Text))
             {
                 return SqlCheck.Refuse(sql, $"The function {token.Text} is not allowed in queries.");
+            }
+
+            if (dialect == SqlDialect.Sqlite && token.Text.StartsWith("pragma_", StringComparison.OrdinalIgnoreCase) && !AllowedPragmas.Contains(token.Text))
+            {
+                return SqlCheck.Refuse(sql, $"{token.Text} is not allowed in queries; of the pragma functions only {string.Join(", ", AllowedPragmas.Order(StringComparer.Ordinal))} can be read.");
+            }
+
+            if (dialect == SqlDialect.Postgres && HostRelations.Contains(token.Text))
+            {
+                return SqlCheck.Refuse(sql, $"{token.Text} describes the server, not the data, and is not allowed in queries.");
+            }
+
+            if (token.Kind != SqlTokenKind.Word || qualified)
+            {
+                continue;
             }
 
             if (ForbiddenWords.Contains(token.Text) || (AlsoFunctions.Contains(token.Text) && !calledAsFunction && IsStatementStart(tokens, i)))

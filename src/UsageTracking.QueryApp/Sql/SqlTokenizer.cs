@@ -83,7 +83,9 @@ internal static class SqlTokenizer
                     return false;
                 }
 
-                tokens.Add(new SqlToken(SqlTokenKind.QuotedIdentifier, start, i - start, sql[(start + 1)..(i - 1)]));
+                // The name the engine sees: "a""b" is a"b.
+                var name = sql[(start + 1)..(i - 1)];
+                tokens.Add(new SqlToken(SqlTokenKind.QuotedIdentifier, start, i - start, close == ']' ? name : name.Replace(new string(close, 2), close.ToString(), StringComparison.Ordinal)));
             }
             else if (c == '$' && dialect == SqlDialect.Postgres && (Peek(sql, i + 1) == '$' || char.IsLetter(Peek(sql, i + 1))) && !IsPositional(sql, i))
             {

@@ -72,7 +72,55 @@ public sealed partial class FlowEndpointsTests
 
         var again = await Post(client, "/api/generate", new { source = "demo", question = "which studies run in france newest first" });
         Assert.Equal(sql, again.GetProperty("sql").GetString());
-        Assert.Equal("saved example", again.GetProperty("generator").GetString());
+        Assert.Equal("your saved example", again.GetProperty("generator").GetString());
+    }
+
+    [Fact]
+    public async Task AThumbsUp_TeachesOnlyItsUser_UntilAnAdminSharesIt()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 100,
+            ("QueryApp:TrustForwardedHeaders", "true"), ("QueryApp:Admins:0", "boss@example.org"));
+        HttpClient As(string email)
+        {
+            var client = host.Client();
+            client.DefaultRequestHeaders.Add("X-Forwarded-Email", email);
+            return client;
+        }
+
+        using var mallory = As("mallory@example.org");
+        using var ana = As("ana@example.org");
+        using var boss = As("boss@example.org");
+        const string question = "How many studies are there by phase?";
+        var honest = (await Post(ana, "/api/generate", new { source = "demo", question })).GetProperty("sql").GetString()!.TrimEnd(';');
+
+        // A thumbs-up on arbitrary SQL for a common question.
+        const string poison = "SELECT 'all good' AS phase, 0 AS studies";
+        var runId = (await Post(mallory, "/api/run", new { source = "demo", sql = poison, question, generated = false })).GetProperty("runId").GetString();
+        Assert.True((await Post(mallory, "/api/feedback", new { runId, positive = true })).GetProperty("savedExample").GetBoolean());
+        Assert.Equal(poison, (await Post(mallory, "/api/generate", new { source = "demo", question })).GetProperty("sql").GetString());
+
+        var forAna = await Post(ana, "/api/generate", new { source = "demo", question });
+        Assert.Equal(honest, forAna.GetProperty("sql").GetString()!.TrimEnd(';'));
+        Assert.Equal("offline", forAna.GetProperty("generator").GetString());
+
+        // Only an admin shares; what is shared says who saved it.
+        var refused = await Post(mallory, "/api/examples/share", new { source = "demo", question, savedBy = "mallory@example.org" }, HttpStatusCode.Forbidden);
+        Assert.Equal("Only an admin (QueryApp:Admins) can share an example with everyone.", refused.GetProperty("error").GetString());
+        var review = JsonDocument.Parse(await boss.GetStringAsync("/api/examples?source=demo")).RootElement;
+        Assert.True(review.GetProperty("isAdmin").GetBoolean());
+        var pending = Assert.Single(review.GetProperty("othersUnshared").EnumerateArray());
+        Assert.Equal("mallory@example.org", pending.GetProperty("savedBy").GetString());
+        Assert.Equal(0, JsonDocument.Parse(await ana.GetStringAsync("/api/examples?source=demo")).RootElement.GetProperty("shared").GetArrayLength());
+
+        var anaRun = (await Post(ana, "/api/run", new { source = "demo", sql = honest, question, generated = true })).GetProperty("runId").GetString();
+        await Post(ana, "/api/feedback", new { runId = anaRun, positive = true });
+        Assert.True((await Post(boss, "/api/examples/share", new { source = "demo", question, savedBy = "ana@example.org" })).GetProperty("shared").GetBoolean());
+        using var cleo = As("cleo@example.org");
+        var forCleo = await Post(cleo, "/api/generate", new { source = "demo", question });
+        Assert.Equal(honest, forCleo.GetProperty("sql").GetString());
+        Assert.Equal("shared example (saved by ana@example.org)", forCleo.GetProperty("generator").GetString());
+        Assert.Equal(poison, (await Post(mallory, "/api/generate", new { source = "demo", question })).GetProperty("sql").GetString());
+        Assert.Single(await host.EventsAsync(), e => e.Action == Actions.ShareExample && e.User == "boss@example.org");
     }
 
     [Fact]
@@ -139,9 +187,9 @@ public sealed partial class FlowEndpointsTests
         Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
         Assert.Equal("Enter the access key first.", JsonDocument.Parse(await api.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
 
-        Assert.Contains("That key is not right", await Login(client, "guess"), StringComparison.Ordinal);
+        Assert.Contains("That key is not right", await LoginAsync(client, "guess"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
-        await Login(client, "open sesame");
+        await LoginAsync(client, "open sesame");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/questions")).StatusCode);
         Assert.Equal(Actions.AppStart, (await host.EventsAsync())[0].Action);
@@ -150,7 +198,7 @@ public sealed partial class FlowEndpointsTests
         Assert.Equal(HttpStatusCode.Redirect, (await otherBrowser.GetAsync("/")).StatusCode);
     }
 
-    private static async Task<string> Login(HttpClient client, string key)
+    internal static async Task<string> LoginAsync(HttpClient client, string key)
     {
         var form = await client.GetStringAsync("/login");
         var fields = HiddenInput().Matches(form).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
@@ -179,7 +227,7 @@ public sealed partial class FlowEndpointsTests
         using var bob = host.Client();
         var runId = (await Post(alice, "/api/run", new { source = "demo", sql = "SELECT nct_id FROM clinical_trials" })).GetProperty("runId").GetString();
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/download?runId={runId}&format=csv")).StatusCode);
-        Assert.Equal("That result is no longer available; run the query again.", (await Post(bob, "/api/summary", new { runId })).GetProperty("error").GetString());
+        Assert.Equal("That result is no longer available; run the query again.", (await Post(bob, "/api/summary", new { runId }, HttpStatusCode.NotFound)).GetProperty("error").GetString());
     }
 
     [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]+)\" value=\"(?<value>[^\"]*)\"")]

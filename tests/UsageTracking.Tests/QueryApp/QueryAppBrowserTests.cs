@@ -70,8 +70,13 @@ public sealed class QueryAppBrowserTests(Browser browser)
         Assert.Equal("query-result.xlsx", download.SuggestedFilename);
 
         await page.ClickAsync("#thumbs-up");
-        await Assertions.Expect(page.Locator("#feedback-message")).ToContainTextAsync("saved as an example");
+        await Assertions.Expect(page.Locator("#feedback-message")).ToContainTextAsync("saved as your example");
         await Browser.ScreenshotAsync(page, "query-06-feedback");
+        await page.ClickAsync("#examples-card > summary");
+        await Assertions.Expect(page.Locator("#examples h3").Nth(1)).ToHaveTextAsync("Yours (1)");
+        await Assertions.Expect(page.Locator("#examples li").First).ToContainTextAsync("saved by query-app-user@localhost");
+        await page.Locator("#examples-card").ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "query-07-examples");
 
         // The workbook holds exactly what the query returns, typed.
         var source = new DataSource("demo", "demo", "clinical_trials", new SqliteSqlSource(Path.Combine(host.DataDirectory, "demo-clinical-trials.db"), DemoData.Table));

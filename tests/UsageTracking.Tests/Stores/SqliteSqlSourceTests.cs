@@ -1,4 +1,5 @@
 using UsageTracking.Sql;
+using UsageTracking.Tests.Corpus;
 using UsageTracking.Tests.QueryApp;
 
 namespace UsageTracking.Tests.Stores;
@@ -43,4 +44,31 @@ public sealed class SqliteSqlSourceTests(DemoDataFixture demo) : IClassFixture<D
     [Fact]
     public async Task UnknownColumn_IsOneSentenceFromTheDatabase() =>
         Assert.Equal("The database says: no such column: nope.", (await Refused("SELECT nope FROM clinical_trials")).Message);
+
+    [Fact]
+    public async Task TheHostileCorpus_RunWithoutTheGuard_ChangesNothing_AndFailsInSentences()
+    {
+        var copies = new[] { "/tmp/copy.db", "/tmp/evil.db", "/tmp/x" }.Where(File.Exists).ToHashSet();
+        var (_, schema) = await QueryRun.AllAsync(demo.Source, "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, '')) FROM sqlite_master");
+        foreach (var (sql, tries, _) in HostileInputs.Sql.Where(a => !string.IsNullOrWhiteSpace(a.Sql)))
+        {
+            try
+            {
+                await using var reader = await demo.Table.OpenAsync(sql, new SqlLimits(TimeSpan.FromSeconds(2)), default);
+                while (await reader.ReadAsync(default))
+                {
+                }
+            }
+            catch (SqlQueryException refused)
+            {
+                HostileInputs.AssertOneSentence(refused.Message, tries);
+            }
+        }
+
+        var (_, rows) = await QueryRun.AllAsync(demo.Source, "SELECT COUNT(*), SUM(enrollment) FROM clinical_trials");
+        Assert.Equal((long)DemoDataFixture.Studies, rows[0][0]);
+        Assert.Equal(demo.Expected.Sum(s => (long)s.Enrollment), rows[0][1]);
+        Assert.Equal(schema, (await QueryRun.AllAsync(demo.Source, "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, '')) FROM sqlite_master")).Rows);
+        Assert.Empty(new[] { "/tmp/copy.db", "/tmp/evil.db", "/tmp/x" }.Where(File.Exists).Except(copies));
+    }
 }

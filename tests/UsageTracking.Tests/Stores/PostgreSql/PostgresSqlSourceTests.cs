@@ -1,5 +1,7 @@
+using Npgsql;
 using UsageTracking.PostgreSql;
 using UsageTracking.Sql;
+using UsageTracking.Tests.Corpus;
 using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.Stores.PostgreSql;
@@ -64,5 +66,40 @@ public sealed class PostgresSqlSourceTests(PostgresServer server) : IAsyncLifeti
     {
         var error = await Assert.ThrowsAsync<SqlQueryException>(() => Rows("SELECT pg_sleep(30)", new SqlLimits(TimeSpan.FromMilliseconds(300))));
         Assert.Equal("The query ran longer than 0.3 s and was stopped.", error.Message);
+    }
+
+    [Fact]
+    public async Task TheHostileCorpus_RunWithoutTheGuard_ChangesNothing_AndFailsInSentences()
+    {
+        var schema = "hostile_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var setup = new NpgsqlConnection(server.ConnectionString))
+        {
+            await setup.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}; CREATE TABLE {schema}.clinical_trials AS SELECT 'NCT' || g AS nct_id, g AS enrollment, 'Study ' || g AS title FROM generate_series(1, 50) g", setup);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(server.ConnectionString) { SearchPath = schema }.ToString();
+        await using var source = new PostgresSqlSource(connection, "clinical_trials");
+        var files = new[] { "/tmp/out.csv", "/tmp/evil.db", "/tmp/copy.db" }.Where(File.Exists).ToHashSet();
+        foreach (var (sql, tries, _) in HostileInputs.Sql.Where(a => !string.IsNullOrWhiteSpace(a.Sql)))
+        {
+            try
+            {
+                await using var reader = await source.OpenAsync(sql, new SqlLimits(TimeSpan.FromSeconds(2)), default);
+                while (await reader.ReadAsync(default))
+                {
+                }
+            }
+            catch (SqlQueryException refused)
+            {
+                HostileInputs.AssertOneSentence(refused.Message, tries);
+            }
+        }
+
+        var row = Assert.Single(await Rows($"SELECT count(*), sum(enrollment), (SELECT count(*) FROM pg_tables WHERE schemaname = '{schema}') FROM {schema}.clinical_trials",
+            new SqlLimits(TimeSpan.FromSeconds(10))));
+        Assert.Equal([50L, 1275L, 1L], row);
+        Assert.Empty(new[] { "/tmp/out.csv", "/tmp/evil.db", "/tmp/copy.db" }.Where(File.Exists).Except(files));
     }
 }
