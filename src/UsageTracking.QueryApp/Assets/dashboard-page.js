@@ -46,6 +46,10 @@
       $("live-errors").textContent = `${live.errorsToday.toLocaleString("en-US")} errors`;
       $("live-queue").textContent = `${update.queueDepth} / ${update.spoolFiles}`;
       $("live-write").textContent = update.lastSuccessfulWrite ? "last write " + update.lastSuccessfulWrite.slice(11, 19) + " UTC" : "no write yet";
+      const drops = Object.entries(update.dropped || {});
+      const dropped = $("live-dropped");
+      dropped.hidden = drops.length === 0;
+      dropped.textContent = drops.length === 0 ? "" : `${drops.reduce((n, [, count]) => n + count, 0).toLocaleString("en-US")} events lost since the app started (${drops.map(([reason, count]) => `${reason}: ${count.toLocaleString("en-US")}`).join(", ")})${update.lastSpoolError || update.lastError ? " — " + (update.lastSpoolError || update.lastError) : ""}`;
       $("latest").replaceChildren(...live.latest.map((e) => {
         const item = document.createElement("li");
         item.textContent = `${e.timestamp.slice(11, 19)} ${e.action} · ${e.user}`;

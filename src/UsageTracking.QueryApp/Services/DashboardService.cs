@@ -7,8 +7,13 @@ namespace UsageTracking.QueryApp.Services;
 /// <summary>What the dashboard page and <c>/api/metrics</c> return: the panels, the tracker's own health, the retention setting.</summary>
 public sealed record MetricsSnapshot(Dashboard Dashboard, int RetentionDays, string Title, TrackerHealth Tracker);
 
-/// <summary>The live update pushed every second: today's counts, the newest events, and the tracker's queue and spool.</summary>
-public sealed record LiveUpdate(LiveSnapshot Live, long QueueDepth, int SpoolFiles, long SpoolBytes, DateTimeOffset? LastSuccessfulWrite, bool CircuitOpen);
+/// <summary>
+/// The live update pushed every second: today's counts, the newest events, and the tracker's queue, spool and losses
+/// (<see cref="Dropped"/> by reason, never hidden: the page shows them as a warning).
+/// </summary>
+public sealed record LiveUpdate(
+    LiveSnapshot Live, long QueueDepth, int SpoolFiles, long SpoolBytes, DateTimeOffset? LastSuccessfulWrite, bool CircuitOpen,
+    IReadOnlyDictionary<string, long> Dropped, string? LastError, string? LastSpoolError);
 
 /// <summary>Reads the usage table for the dashboard through <see cref="UsageAnalytics"/>, over the tracker's store's capabilities.</summary>
 public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analytics, IUsageReader reader, IOptions<UsageTrackingOptions> trackerOptions, TimeProvider time)
@@ -39,7 +44,8 @@ public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analyt
     {
         var live = await Analytics.GetLiveAsync(Blank(app), 10, cancellationToken).ConfigureAwait(false);
         var health = tracker.GetHealth();
-        return new LiveUpdate(live, health.QueueDepth, health.SpoolFiles, health.SpoolBytes, health.LastSuccessfulWrite, health.CircuitOpen);
+        return new LiveUpdate(live, health.QueueDepth, health.SpoolFiles, health.SpoolBytes, health.LastSuccessfulWrite, health.CircuitOpen,
+            health.Dropped.Where(d => d.Value > 0).ToDictionary(), health.LastError, health.LastSpoolError);
     }
 
     /// <summary>The document the HTML report and the page draw.</summary>

@@ -44,6 +44,27 @@ public sealed class DashboardBrowserTests(Browser browser)
     }
 
     [Fact]
+    public async Task DroppedEvents_AreShownAsAWarning_OnTheLivePanel()
+    {
+        // A queue of ten that may not overflow to the spool: a burst loses events, and the page must say so.
+        await using var host = await QueryAppHost.StartAsync(100, ("UsageTracking:QueueCapacity", "10"), ("UsageTracking:SpoolWhenQueueFull", "false"));
+        var tracker = host.Services.GetRequiredService<UsageTracker>();
+        for (var i = 0; i < 10_000; i++)
+        {
+            tracker.TrackUserAction("burst@example.com", Actions.ExecuteSql);
+        }
+
+        var lost = tracker.GetHealth().Dropped["queue_full"];
+        Assert.True(lost > 0, "the burst lost nothing; the test needs a loss to show");
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(host.Address, "/dashboard?range=24h").ToString());
+        var warning = page.Locator("#live-dropped");
+        await Assertions.Expect(warning).ToBeVisibleAsync();
+        await Assertions.Expect(warning).ToContainTextAsync($"{lost:N0} events lost since the app started (queue_full: {lost:N0})");
+        await Browser.ScreenshotAsync(page, "dashboard-03-dropped");
+    }
+
+    [Fact]
     public async Task LiveIndicator_ShowsReconnecting_AndRecoversByItself()
     {
         var first = await QueryAppHost.StartAsync(100);
