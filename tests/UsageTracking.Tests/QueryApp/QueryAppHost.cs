@@ -94,6 +94,24 @@ public sealed class QueryAppHost : IAsyncDisposable
         return events;
     }
 
+    /// <summary>
+    /// The events once one with <paramref name="action"/> is among them: a step tracked after its response was sent (a
+    /// download) may land a moment after the client has read the response.
+    /// </summary>
+    public async Task<List<(string User, string Action, string? Session, double? DurationMs, string? Detail, string? Properties)>> EventsWithAsync(string action)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var events = await EventsAsync();
+            if (events.Any(e => e.Action == action) || attempt == 100)
+            {
+                return events;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)

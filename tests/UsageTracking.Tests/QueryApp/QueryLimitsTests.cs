@@ -67,7 +67,7 @@ public sealed class QueryLimitsTests
         Assert.Equal($"bytes; rows={lines.Length - 1}", cut);
         Assert.Contains($"first {lines.Length - 1:N0} rows", download.Content.Headers.ContentDisposition!.FileName, StringComparison.Ordinal);
 
-        var downloaded = JsonDocument.Parse((await host.EventsAsync()).Single(e => e.Action == Actions.DownloadResults).Properties!).RootElement;
+        var downloaded = JsonDocument.Parse((await host.EventsWithAsync(Actions.DownloadResults)).Single(e => e.Action == Actions.DownloadResults).Properties!).RootElement;
         Assert.Equal("bytes", downloaded.GetProperty("cut_by").GetString());
         Assert.Equal(lines.Length - 1, downloaded.GetProperty("rows").GetInt32());
     }
