@@ -30,6 +30,4 @@ internal static class QuestionText
 
         return builder.ToString().TrimEnd();
     }
-
-    public static string Literal(string value) => $"'{value.Replace("'", "''", StringComparison.Ordinal)}'";
 }

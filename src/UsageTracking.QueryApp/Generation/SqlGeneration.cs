@@ -44,9 +44,12 @@ public enum GenerationOutcome
     Failed,
 }
 
-/// <summary>The generator's answer.</summary>
+/// <summary>The generator's answer; <see cref="Interpretation"/> says in plain words what question the SQL answers.</summary>
 public sealed record GeneratedSql(GenerationOutcome Outcome, string? Sql, string? Message, string Generator, TokenUse? Tokens = null)
 {
+    /// <summary>The question as the generator understood it ("count of studies · where status is Recruiting · by phase").</summary>
+    public string? Interpretation { get; init; }
+
     internal static GeneratedSql Answer(string sql, string generator, TokenUse? tokens = null) => new(GenerationOutcome.Answered, sql, null, generator, tokens);
 }
 

@@ -34,11 +34,11 @@ public static partial class HostileInputs
     public static IReadOnlyList<(string Path, string Body)> Bodies => Root.Value.GetProperty("bodies").EnumerateArray()
         .Select(e => (e.GetProperty("path").GetString()!, e.GetProperty("body").GetString()!)).ToList();
 
-    /// <summary>Asserts <paramref name="message"/> is one sentence for a user: not empty, one line, ending in a full stop, no stack trace.</summary>
+    /// <summary>Asserts <paramref name="message"/> is one sentence for a user: not empty, one line, ending in a full stop (or a question mark), no stack trace.</summary>
     public static void AssertOneSentence(string? message, string context)
     {
         Assert.False(string.IsNullOrWhiteSpace(message), $"{context}: no message");
-        Assert.True(message!.EndsWith('.') && !message.Contains('\n', StringComparison.Ordinal) && !StackFrame().IsMatch(message)
+        Assert.True((message!.EndsWith('.') || message.EndsWith('?')) && !message.Contains('\n', StringComparison.Ordinal) && !StackFrame().IsMatch(message)
             && !message.Contains("Exception", StringComparison.Ordinal), $"{context}: not one sentence: {message}");
     }
 
