@@ -55,6 +55,8 @@
     state.lastValidated = reply.sql;
     $("sql").value = reply.sql;
     $("generator").textContent = reply.generator;
+    $("interpretation").hidden = !reply.interpretation;
+    $("interpretation-text").textContent = reply.interpretation || "";
     say("sql-status", "");
     renderColumns(reply.columns || []);
     $("sql-card").hidden = false;
@@ -91,6 +93,7 @@
     if (sql === state.lastValidated) return true;
     state.lastValidated = sql;
     state.generated = sql === state.generatedSql;
+    $("interpretation").classList.toggle("stale", !state.generated);
     const reply = await api("/api/validate", { source: state.source, sql });
     if (reply.valid) { say("sql-status", "Looks like a read-only query; ready to run.", "ok"); return true; }
     say("sql-status", reply.reason || reply.error, "error");
@@ -264,7 +267,7 @@
   $("add-columns").addEventListener("click", addColumns);
   $("sql").addEventListener("change", validate);
   $("run").addEventListener("click", run);
-  $("reset").addEventListener("click", () => { $("sql").value = state.generatedSql; state.lastValidated = state.generatedSql; state.generated = true; say("sql-status", "Back to the generated SQL."); });
+  $("reset").addEventListener("click", () => { $("sql").value = state.generatedSql; state.lastValidated = state.generatedSql; state.generated = true; $("interpretation").classList.remove("stale"); say("sql-status", "Back to the generated SQL."); });
   $("prev-page").addEventListener("click", () => { state.page--; renderTable(); });
   $("next-page").addEventListener("click", () => { state.page++; renderTable(); });
   $("summarize").addEventListener("click", summarize);

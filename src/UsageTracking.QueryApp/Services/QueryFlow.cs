@@ -70,8 +70,11 @@ public sealed partial class QueryFlow(
         switch (answer.Outcome)
         {
             case GenerationOutcome.Answered:
-                Track(session, Actions.SqlQuery, watch, new() { ["source"] = source.Id, ["question"] = question, ["sql"] = answer.Sql, ["generator"] = answer.Generator });
-                return new GenerateReply(answer.Sql, answer.Generator, null, false, columns);
+                Track(session, Actions.SqlQuery, watch, new()
+                {
+                    ["source"] = source.Id, ["question"] = question, ["sql"] = answer.Sql, ["generator"] = answer.Generator, ["interpretation"] = answer.Interpretation,
+                });
+                return new GenerateReply(answer.Sql, answer.Generator, null, false, columns) { Interpretation = answer.Interpretation };
             case GenerationOutcome.Failed:
                 TrackError(session, Actions.LlmError, answer.Message, watch, new() { ["source"] = source.Id, ["question"] = question, ["generator"] = answer.Generator });
                 return new GenerateReply(null, answer.Generator, answer.Message, true, columns);
@@ -415,8 +418,16 @@ public sealed partial class QueryFlow(
 /// <summary>Suggested questions.</summary>
 public sealed record QuestionsReply(string Source, IReadOnlyList<string> Questions);
 
-/// <summary>Generated SQL, or a message saying why there is none; <see cref="Columns"/> are the table's, for the column chooser.</summary>
-public sealed record GenerateReply(string? Sql, string Generator, string? Message, bool Failed, IReadOnlyList<string> Columns);
+/// <summary>
+/// Generated SQL, or a message saying why there is none (<see cref="Sql"/> null: the question was refused or the model
+/// failed); <see cref="Interpretation"/> says in plain words what question the SQL answers; <see cref="Columns"/> are the
+/// table's, for the column chooser.
+/// </summary>
+public sealed record GenerateReply(string? Sql, string Generator, string? Message, bool Failed, IReadOnlyList<string> Columns)
+{
+    /// <summary>The question as understood ("count of studies · where status is Recruiting · by phase").</summary>
+    public string? Interpretation { get; init; }
+}
 
 /// <summary>The query with columns added, or why not.</summary>
 public sealed record ColumnsReply(string? Sql, string? Error);

@@ -38,6 +38,7 @@ public sealed class QueryAppBrowserTests(Browser browser)
         var sql = page.Locator("#sql");
         await Assertions.Expect(sql).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("GROUP BY phase"));
         Assert.Equal(Question, await page.InputValueAsync("#question"));
+        await Assertions.Expect(page.Locator("#interpretation-text")).ToHaveTextAsync("count of studies · by phase");
         await Browser.ScreenshotAsync(page, "query-02-sql");
 
         await page.ClickAsync("#columns summary");
@@ -49,6 +50,7 @@ public sealed class QueryAppBrowserTests(Browser browser)
         await sql.FillAsync(edited);
         await sql.BlurAsync();
         await Assertions.Expect(page.Locator("#sql-status")).ToHaveTextAsync("Looks like a read-only query; ready to run.");
+        await Assertions.Expect(page.Locator("#interpretation")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bstale\\b"));
 
         await page.ClickAsync("#run");
         var rows = page.Locator("#result-table tbody tr");
@@ -102,5 +104,23 @@ public sealed class QueryAppBrowserTests(Browser browser)
         Assert.Equal(steps, events.Select(e => e.Action));
         Assert.All(events, e => Assert.Equal("query-app-user@localhost", e.User));
         Assert.Single(events.Select(e => e.Session).Distinct());
+    }
+
+    [Fact]
+    public async Task AQuestionTheAppDoesNotUnderstand_GetsNoSql_AndSaysWhichWords()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 1_000);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(host.Address.ToString());
+        await page.FillAsync("#question", "Show me the weather in Paris");
+        await page.ClickAsync("#generate");
+        await Assertions.Expect(page.Locator("#ask-message")).ToContainTextAsync("I did not understand “weather”");
+        Assert.True(await page.Locator("#sql-card").IsHiddenAsync());
+        await Browser.ScreenshotAsync(page, "query-08-refused");
+
+        await page.FillAsync("#question", "how many studys in contry france");
+        await page.ClickAsync("#generate");
+        await Assertions.Expect(page.Locator("#interpretation-text")).ToHaveTextAsync("count of studies · where country is France (read “contry” as “country”)");
+        await Browser.ScreenshotAsync(page, "query-09-understood");
     }
 }
