@@ -528,7 +528,7 @@ internal sealed partial class Interpreter
             {
                 // "the top 5 most common": one ranking, the first says how many.
                 var (first, position, by) = _rank.Value;
-                _rank = (first with { N = first.N ?? word.N, Target = first.Target == "any" ? word.Target : first.Target, Descending = first.N is null && first.Target == "any" ? word.Descending : first.Descending, Alone = first.Alone ?? word.Alone }, position, by);
+                _rank = (first with { N = first.N ?? word.N, Target = first.Target == "any" ? word.Target : first.Target, Descending = first.Target == "any" && (first.N is null || first.Neutral) ? word.Descending : first.Descending, Alone = first.Alone ?? word.Alone }, position, by);
                 return;
             }
 

@@ -32,7 +32,8 @@ internal enum PieceKind
 /// <param name="Target">What is ranked: <c>count</c>, <c>size</c>, <c>date</c>, or <c>any</c> (the measure or column named).</param>
 /// <param name="Alone">The measure "highest enrollment" means when nothing is ranked.</param>
 /// <param name="N">How many, when the words say ("top 5", "3 largest").</param>
-internal sealed record Superlative(bool Descending, string Target, MeasureKind? Alone, int? N = null);
+/// <param name="Neutral">It gives a count but no direction of its own: "which 12" before "fewest" ranks the fewest.</param>
+internal sealed record Superlative(bool Descending, string Target, MeasureKind? Alone, int? N = null, bool Neutral = false);
 
 /// <summary>A comparison with numbers ("more than 1000", "between 100 and 500").</summary>
 internal sealed record Comparison(FilterOp Op, double? Low, double? High);

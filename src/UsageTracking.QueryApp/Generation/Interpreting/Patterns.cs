@@ -105,7 +105,7 @@ internal static class Patterns
             Add(PieceKind.Superlative, c => new Superlative(descending, target, null, (int)c.Numbers[0]), $"# {word}", $"{word} #", $"top # {word}");
         }
 
-        Add(PieceKind.Superlative, c => new Superlative(true, "any", null, (int)c.Numbers[0]), "top #", "which #", "what #", "the top #");
+        Add(PieceKind.Superlative, c => new Superlative(true, "any", null, (int)c.Numbers[0], Neutral: true), "top #", "which #", "what #", "the top #");
         Add(PieceKind.Superlative, c => new Superlative(false, "any", null, (int)c.Numbers[0]), "bottom #");
         Add(PieceKind.Superlative, c => new Superlative(false, "limit", null, (int)c.Numbers[0]), "first #", "any #", "some #", "sample of #", "a sample of #");
         Add(PieceKind.Measure, c => new PercentileSpec(c.Ordinals[0]), "$o percentile of", "$o percentile", "percentile $o of", "percentile $o");
