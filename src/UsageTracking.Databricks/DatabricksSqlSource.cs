@@ -85,6 +85,38 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The warehouse plans the query (<c>EXPLAIN</c>, which does not run it). Spark answers a query it cannot analyse with a
+    /// plan that reads "Error occurred during query planning:" followed by the error, rather than failing the statement.
+    /// </remarks>
+    public async Task CheckAsync(string sql, SqlLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(limits.Timeout);
+        StatementResult result;
+        try
+        {
+            result = await _client.ExecuteAsync($"-- usage_tracking:check\nEXPLAIN {sql}", [], timer.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SqlQueryException($"The warehouse did not plan the query within {limits.Timeout.TotalSeconds:0.#} s.", ex);
+        }
+        catch (DatabricksException ex)
+        {
+            throw new SqlQueryException(Sentence(ex.Message), ex);
+        }
+
+        var plan = result.Rows.FirstOrDefault()?.FirstOrDefault() ?? "";
+        const string PlanningError = "Error occurred during query planning:";
+        if (plan.StartsWith(PlanningError, StringComparison.Ordinal))
+        {
+            throw new SqlQueryException(Sentence(plan[PlanningError.Length..]));
+        }
+    }
+
     // Warehouse errors run to several lines (the error class, then the SQL with a caret): the user gets the first.
     private static string Sentence(string message)
     {

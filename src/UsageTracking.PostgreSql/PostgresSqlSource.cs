@@ -106,6 +106,29 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>PostgreSQL plans the query (<c>EXPLAIN</c>, which does not run it) in a read-only transaction.</remarks>
+    public async Task CheckAsync(string sql, SqlLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var setup = new NpgsqlCommand($"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {(int)limits.Timeout.TotalMilliseconds}", connection, transaction))
+            {
+                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var explain = new NpgsqlBatch(connection, transaction) { BatchCommands = { new NpgsqlBatchCommand($"EXPLAIN {sql}") } };
+            await explain.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+        {
+            throw Failure(ex, limits.Timeout);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     private static SqlQueryException Failure(Exception ex, TimeSpan timeout) => ex switch

@@ -5,6 +5,7 @@ using UsageTracking.QueryApp.Components;
 using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Endpoints;
 using UsageTracking.QueryApp.Generation;
+using UsageTracking.QueryApp.Generation.Interpreting;
 using UsageTracking.QueryApp.Services;
 using UsageTracking.Reporting.Alerts;
 
@@ -45,8 +46,10 @@ public static class QueryApplication
         services.AddSingleton<ISqlGenerator>(sp =>
         {
             var llm = sp.GetRequiredService<IOptions<QueryAppOptions>>().Value.Llm;
-            return string.IsNullOrWhiteSpace(llm.Model) ? new OfflineSqlGenerator() : new OpenAiSqlGenerator(llm);
+            return string.IsNullOrWhiteSpace(llm.Model) ? new OfflineSqlGenerator(sp.GetRequiredService<SourceModels>()) : new OpenAiSqlGenerator(llm);
         });
+        services.AddSingleton(sp => new SourceModels(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<GlossaryService>();
         services.AddSingleton<QueryFlow>();
         services.AddSingleton<DashboardService>();
         services.AddHealthChecks().AddCheck<UsageStoreHealthCheck>("usage-store", tags: ["ready"]);

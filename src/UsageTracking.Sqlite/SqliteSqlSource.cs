@@ -129,6 +129,15 @@ public sealed class SqliteSqlSource : IReadOnlySqlSource
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>SQLite prepares the statement (<c>sqlite3_prepare_v2</c>), which resolves every name, and checks it is one read-only statement.</remarks>
+    public async Task CheckAsync(string sql, SqlLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        EnsureSingleReadOnlyStatement(connection, sql);
+    }
+
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         if (!File.Exists(_path))

@@ -48,6 +48,8 @@ public static class Actions
     public const string ThumbsDown = "thumbs_down";
     /// <summary>An admin shares a user's saved question → SQL example with everyone: <c>share_example</c>.</summary>
     public const string ShareExample = "share_example";
+    /// <summary>A user teaches the query app's glossary a term (or an admin shares one): <c>teach_term</c>.</summary>
+    public const string TeachTerm = "teach_term";
 
     /// <summary>Every constant above, in declaration order.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -55,6 +57,6 @@ public static class Actions
         AppStart, AppError, GenerateQuestion, SqlQuery, ExecuteSql, EditSql, DownloadResults,
         GenerateChart, GenerateSummary, ViewRandomQuestions, SelectColumns, DatabaseError,
         LlmError, SqlError, ChartError, NewConversation, NewReply, TokenUsage, ThumbsUp, ThumbsDown,
-        ShareExample,
+        ShareExample, TeachTerm,
     ];
 }

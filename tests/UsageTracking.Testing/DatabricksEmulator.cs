@@ -326,6 +326,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             return;
         }
 
+        if (operation == "check")
+        {
+            PlanQuery(statement, sql[(sql.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
+            return;
+        }
+
         var store = Store(sql);
         var table = TableOf(sql);
         UsageQuery Query() => new(DateTimeOffset.Parse(p["since"]!, CultureInfo.InvariantCulture), DateTimeOffset.Parse(p["until"]!, CultureInfo.InvariantCulture),
@@ -393,9 +399,38 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>EXPLAIN query</c>, answered as Spark does: one <c>plan</c> row, which for a query that cannot be analysed reads
+    /// "Error occurred during query planning:" and the error instead of failing the statement.
+    /// </summary>
+    private void PlanQuery(Statement statement, string sql)
+    {
+        if (!sql.StartsWith("EXPLAIN ", StringComparison.Ordinal))
+        {
+            statement.Fail("BAD_REQUEST", "[PARSE_SYNTAX_ERROR] The emulator plans only EXPLAIN statements.", "42601");
+            return;
+        }
+
+        using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"EXPLAIN QUERY PLAN {SqliteNames(sql["EXPLAIN ".Length..])}";
+        try
+        {
+            using var reader = command.ExecuteReader();
+            statement.Succeed([("plan", "STRING")], [["== Physical Plan ==\n(emulated)"]]);
+        }
+        catch (SqliteException ex)
+        {
+            statement.Succeed([("plan", "STRING")], [[$"Error occurred during query planning:\n[UNRESOLVED_COLUMN] {ex.Message}"]]);
+        }
+    }
+
+    private static string SqliteNames(string sql) => System.Text.RegularExpressions.Regex.Replace(sql, @"(`[^`]+`\.)+`([^`]+)`", "\"$2\"");
+
     private void AdHocQuery(Statement statement, string sql)
     {
-        var text = System.Text.RegularExpressions.Regex.Replace(sql, @"(`[^`]+`\.)+`([^`]+)`", "\"$2\"");
+        var text = SqliteNames(sql);
         using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly");
         connection.Open();
         using var command = connection.CreateCommand();

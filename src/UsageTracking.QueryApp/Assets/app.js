@@ -47,20 +47,64 @@
     say("ask-message", "Generating SQL…");
     const reply = await api("/api/generate", { source: state.source, question });
     busy($("generate"), false);
-    if (!reply.sql) { say("ask-message", reply.message || reply.error || "No SQL was generated.", "error"); return; }
+    if (!reply.sql) {
+      say("ask-message", reply.message || reply.error || "No SQL was generated.", "error");
+      $("sql-card").hidden = true;
+      await offerTeaching(reply.unknown || []);
+      return;
+    }
     say("ask-message", "");
+    $("teach").hidden = true;
     state.question = question;
     state.generatedSql = reply.sql;
     state.generated = true;
     state.lastValidated = reply.sql;
     $("sql").value = reply.sql;
     $("generator").textContent = reply.generator;
-    $("interpretation").hidden = !reply.interpretation;
-    $("interpretation-text").textContent = reply.interpretation || "";
+    // Offline answers say what they understood; a model's SQL is compiled against the table but not interpreted.
+    $("interpretation").hidden = false;
+    $("interpretation-label").textContent = reply.interpretation ? "Understood as" : `Written by ${reply.generator}`;
+    $("interpretation-text").textContent = reply.interpretation
+      || "not interpreted: it compiles against the table; read it to check it answers your question.";
     say("sql-status", "");
     renderColumns(reply.columns || []);
     $("sql-card").hidden = false;
     $("sql").focus();
+  }
+
+  // A refused word can be taught to the glossary: as a column, or as values of one.
+  async function offerTeaching(words) {
+    const form = $("teach");
+    form.hidden = true;
+    if (words.length === 0) return;
+    const glossary = await api(`/api/glossary?source=${encodeURIComponent(state.source)}`);
+    if (!glossary.columns || glossary.columns.length === 0) return;
+    state.glossaryColumns = glossary.columns;
+    $("teach-term").replaceChildren(...words.map((w) => new Option(`“${w}”`, w)));
+    $("teach-column").replaceChildren(...glossary.columns.map((c) => new Option(c.name, c.name)));
+    showValues();
+    say("teach-message", "");
+    form.hidden = false;
+  }
+
+  function showValues() {
+    const column = (state.glossaryColumns || []).find((c) => c.name === $("teach-column").value);
+    const values = column ? column.values : [];
+    $("teach-values").replaceChildren(...values.map((v) => new Option(v, v)));
+    $("teach-values-box").hidden = values.length === 0;
+  }
+
+  async function teach(event) {
+    event.preventDefault();
+    const values = [...$("teach-values").selectedOptions].map((o) => o.value);
+    busy($("teach-submit"), true);
+    const reply = await api("/api/glossary", { source: state.source, term: $("teach-term").value, column: $("teach-column").value, values });
+    busy($("teach-submit"), false);
+    if (!reply.done) { say("teach-message", reply.error || "The term was not taught.", "error"); return; }
+    const note = `“${reply.term}” now means ${reply.meaning}${reply.shared ? "" : " (for your questions, until an admin shares it)"}.`;
+    $("teach").hidden = true;
+    await generate();
+    if (!$("sql-card").hidden) say("ask-message", note);
   }
 
   // Step 4: extra columns.
@@ -267,6 +311,8 @@
   $("add-columns").addEventListener("click", addColumns);
   $("sql").addEventListener("change", validate);
   $("run").addEventListener("click", run);
+  $("teach").addEventListener("submit", teach);
+  $("teach-column").addEventListener("change", showValues);
   $("reset").addEventListener("click", () => { $("sql").value = state.generatedSql; state.lastValidated = state.generatedSql; state.generated = true; $("interpretation").classList.remove("stale"); say("sql-status", "Back to the generated SQL."); });
   $("prev-page").addEventListener("click", () => { state.page--; renderTable(); });
   $("next-page").addEventListener("click", () => { state.page++; renderTable(); });

@@ -30,6 +30,9 @@ public interface IDataSource
     /// <summary>Runs a query that has passed <see cref="QueryApp.Sql.SqlGuard"/>, read-only, within <paramref name="limits"/>.</summary>
     /// <exception cref="SqlQueryException">The database refused or failed the query.</exception>
     Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>Compiles a query against the source without reading rows; throws <see cref="SqlQueryException"/> for one the database would refuse.</summary>
+    Task CheckAsync(string sql, SqlLimits limits, CancellationToken cancellationToken);
 }
 
 /// <summary>A read-only SQL source offered under a name: the demo data, the usage table, a Databricks table.</summary>
@@ -61,4 +64,7 @@ public sealed class DataSource(string id, string title, string domain, IReadOnly
 
     /// <inheritdoc />
     public Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken) => source.OpenAsync(sql, limits, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CheckAsync(string sql, SqlLimits limits, CancellationToken cancellationToken) => source.CheckAsync(sql, limits, cancellationToken);
 }

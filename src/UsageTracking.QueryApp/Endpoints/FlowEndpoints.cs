@@ -17,6 +17,9 @@ public static class FlowEndpoints
     /// <summary>Names a saved example.</summary>
     public sealed record ExampleRequest(string? Source, string? Question, string? SavedBy);
 
+    /// <summary>Teaches, shares or removes a glossary term.</summary>
+    public sealed record TermRequest(string? Source, string? Term, string? Column, List<string>? Values);
+
     /// <summary>Refers to a run.</summary>
     public sealed record RunRequest(string? RunId, string? Message, bool Positive);
 
@@ -62,8 +65,16 @@ public static class FlowEndpoints
             return reply.Shared ? Results.Ok(reply)
                 : Results.Json(reply, statusCode: reply.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status404NotFound);
         });
+        api.MapGet("/glossary", (HttpContext http, GlossaryService glossary, string? source) => glossary.ListAsync(http.GetUserSession(), source, http.RequestAborted));
+        api.MapPost("/glossary", async (HttpContext http, GlossaryService glossary, TermRequest body) =>
+            Taught(await glossary.TeachAsync(http.GetUserSession(), body.Source, body.Term, body.Column, body.Values, http.RequestAborted).ConfigureAwait(false)));
+        api.MapPost("/glossary/share", (HttpContext http, GlossaryService glossary, TermRequest body) => Taught(glossary.Share(http.GetUserSession(), body.Source, body.Term)));
+        api.MapPost("/glossary/forget", (HttpContext http, GlossaryService glossary, TermRequest body) => Taught(glossary.Forget(http.GetUserSession(), body.Source, body.Term)));
         return app;
     }
+
+    private static IResult Taught(TeachReply reply) => reply.Done ? Results.Ok(reply)
+        : Results.Json(reply, statusCode: reply.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest);
 
     // A reply about a run the session no longer has answers 404; any other reply, 200.
     private static IResult Found<T>(T reply, Func<T, string?> error) =>

@@ -19,6 +19,9 @@ public sealed class OfflineSqlGenerator(SourceModels? models = null) : ISqlGener
     public string Name => "offline";
 
     /// <inheritdoc />
+    public bool UsesModel => false;
+
+    /// <inheritdoc />
     public bool CanFix => false;
 
     /// <inheritdoc />
@@ -39,7 +42,7 @@ public sealed class OfflineSqlGenerator(SourceModels? models = null) : ISqlGener
         Interpreter interpreter;
         try
         {
-            (_, interpreter) = await _models.GetAsync(request.Source, cancellationToken).ConfigureAwait(false);
+            (_, interpreter) = await _models.GetAsync(request.Source, cancellationToken, request.User).ConfigureAwait(false);
         }
         catch (SqlQueryException ex)
         {
@@ -49,7 +52,7 @@ public sealed class OfflineSqlGenerator(SourceModels? models = null) : ISqlGener
         var result = interpreter.Interpret(request.Question);
         if (result.Interpretation is not { } understood)
         {
-            return new GeneratedSql(GenerationOutcome.CannotAnswer, null, result.Refusal, Name);
+            return new GeneratedSql(GenerationOutcome.CannotAnswer, null, result.Refusal, Name) { Unknown = result.Unknown };
         }
 
         var key = understood.Key();

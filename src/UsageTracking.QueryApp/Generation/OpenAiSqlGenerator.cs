@@ -10,11 +10,13 @@ using UsageTracking.Sql;
 namespace UsageTracking.QueryApp.Generation;
 
 /// <summary>
-/// SQL from an OpenAI-compatible chat-completions endpoint: a schema-aware prompt, saved examples as few-shot
-/// turns, one repair round for a query that failed, and token counts for every call.
+/// SQL from an OpenAI-compatible chat-completions endpoint: a schema-aware prompt, the saved examples most like the
+/// question as few-shot turns, one repair round for a query that failed, and token counts for every call.
 /// </summary>
 public sealed partial class OpenAiSqlGenerator : ISqlGenerator
 {
+    // Enough to show the table's idioms; more only costs tokens and dilutes the closest.
+    private const int FewShotExamples = 6;
     private readonly ChatClient _client;
     private readonly LlmOptions _options;
 
@@ -41,6 +43,9 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
 
     /// <inheritdoc />
     public string Name => _options.Model!;
+
+    /// <inheritdoc />
+    public bool UsesModel => true;
 
     /// <inheritdoc />
     public bool CanFix => _options.AutoFix;
@@ -110,7 +115,7 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
                 use only the columns above; name computed columns with short snake_case aliases; add LIMIT 100 to row listings.
                 """),
         ];
-        foreach (var example in request.Examples.TakeLast(8))
+        foreach (var example in ExampleRetrieval.MostSimilar(request.Question, request.Examples, FewShotExamples))
         {
             messages.Add(new UserChatMessage(example.Question));
             messages.Add(new AssistantChatMessage(example.Sql));

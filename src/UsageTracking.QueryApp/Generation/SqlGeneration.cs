@@ -25,8 +25,11 @@ public sealed record SavedExample(string Source, string Question, string Sql, Da
     public string Label => Shared ? $"shared example (saved by {SavedBy ?? "an earlier version"})" : "your saved example";
 }
 
-/// <summary>What a generator gets: the question, where it will run, and the examples the asking user may use (shared first, then their own).</summary>
-public sealed record GenerationRequest(string Question, IDataSource Source, TableSchema Schema, IReadOnlyList<SavedExample> Examples);
+/// <summary>
+/// What a generator gets: the question, where it will run, the examples the asking user may use (shared first, then their
+/// own) and who asks (their own taught glossary terms read their questions).
+/// </summary>
+public sealed record GenerationRequest(string Question, IDataSource Source, TableSchema Schema, IReadOnlyList<SavedExample> Examples, string? User = null);
 
 /// <summary>Tokens one model call used.</summary>
 public sealed record TokenUse(string Model, long InputTokens, long OutputTokens, long CachedInputTokens);
@@ -50,6 +53,9 @@ public sealed record GeneratedSql(GenerationOutcome Outcome, string? Sql, string
     /// <summary>The question as the generator understood it ("count of studies · where status is Recruiting · by phase").</summary>
     public string? Interpretation { get; init; }
 
+    /// <summary>For a refusal: the words not understood, which the user may teach as glossary terms.</summary>
+    public IReadOnlyList<string> Unknown { get; init; } = [];
+
     internal static GeneratedSql Answer(string sql, string generator, TokenUse? tokens = null) => new(GenerationOutcome.Answered, sql, null, generator, tokens);
 }
 
@@ -58,6 +64,9 @@ public interface ISqlGenerator
 {
     /// <summary>Name recorded with each generation (<c>offline</c>, or the model).</summary>
     string Name { get; }
+
+    /// <summary>Whether a language model writes the SQL (its failures are <c>llm_error</c> events).</summary>
+    bool UsesModel { get; }
 
     /// <summary>Whether <see cref="FixAsync"/> can repair a query that failed to run.</summary>
     bool CanFix { get; }

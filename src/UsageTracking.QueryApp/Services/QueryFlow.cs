@@ -63,25 +63,39 @@ public sealed partial class QueryFlow(
             return new GenerateReply(null, generator.Name, ex.Message, true, []);
         }
 
-        var request = new GenerationRequest(question, source, schema, examples.For(source.Id, session.User));
+        var request = new GenerationRequest(question, source, schema, examples.For(source.Id, session.User), session.User);
         var answer = await generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
         RecordTokens(session, answer.Tokens);
         var columns = schema.Columns.Select(c => c.Name).ToList();
         switch (answer.Outcome)
         {
             case GenerationOutcome.Answered:
+                var (verified, problem) = await VerifyAsync(session, request, answer, watch, cancellationToken).ConfigureAwait(false);
+                if (verified is null)
+                {
+                    TrackError(session, generator.UsesModel ? Actions.LlmError : Actions.SqlError, problem, watch, new()
+                    {
+                        ["source"] = source.Id, ["question"] = question, ["generator"] = answer.Generator,
+                    });
+                    return new GenerateReply(null, answer.Generator, problem, true, columns);
+                }
+
                 Track(session, Actions.SqlQuery, watch, new()
                 {
-                    ["source"] = source.Id, ["question"] = question, ["sql"] = answer.Sql, ["generator"] = answer.Generator, ["interpretation"] = answer.Interpretation,
+                    ["source"] = source.Id, ["question"] = question, ["sql"] = verified.Sql, ["generator"] = verified.Generator,
+                    ["interpretation"] = verified.Interpretation, ["repaired"] = !ReferenceEquals(verified, answer),
                 });
-                return new GenerateReply(answer.Sql, answer.Generator, null, false, columns) { Interpretation = answer.Interpretation };
+                return new GenerateReply(verified.Sql, verified.Generator, null, false, columns) { Interpretation = verified.Interpretation };
             case GenerationOutcome.Failed:
                 TrackError(session, Actions.LlmError, answer.Message, watch, new() { ["source"] = source.Id, ["question"] = question, ["generator"] = answer.Generator });
                 return new GenerateReply(null, answer.Generator, answer.Message, true, columns);
             default:
                 // Not an error of the system: the offline generator saying plainly that it has no answer.
-                Track(session, Actions.SqlQuery, watch, new() { ["source"] = source.Id, ["question"] = question, ["generator"] = answer.Generator, ["answered"] = false });
-                return new GenerateReply(null, answer.Generator, answer.Message, false, columns);
+                Track(session, Actions.SqlQuery, watch, new()
+                {
+                    ["source"] = source.Id, ["question"] = question, ["generator"] = answer.Generator, ["answered"] = false, ["unknown"] = string.Join(" ", answer.Unknown),
+                });
+                return new GenerateReply(null, answer.Generator, answer.Message, false, columns) { Unknown = answer.Unknown };
         }
     }
 
@@ -378,6 +392,58 @@ public sealed partial class QueryFlow(
         }
     }
 
+    // Generated SQL is shown only once the guard allows it and the source compiles it; a model gets one try at repairing it.
+    private async Task<(GeneratedSql? Answer, string? Problem)> VerifyAsync(
+        UserSession session, GenerationRequest request, GeneratedSql answer, Stopwatch watch, CancellationToken cancellationToken)
+    {
+        var problem = await ProblemAsync(request.Source, answer.Sql, cancellationToken).ConfigureAwait(false);
+        if (problem is null)
+        {
+            return (answer, null);
+        }
+
+        if (!generator.CanFix)
+        {
+            return (null, $"The SQL from {answer.Generator} would not run, so it is not shown: {Lower(problem)}");
+        }
+
+        TrackError(session, Actions.SqlError, problem, watch, new() { ["source"] = request.Source.Id, ["sql"] = answer.Sql, ["generator"] = answer.Generator, ["checked"] = true });
+        var repaired = await generator.FixAsync(request, answer.Sql!, problem, cancellationToken).ConfigureAwait(false);
+        RecordTokens(session, repaired.Tokens);
+        if (repaired.Outcome != GenerationOutcome.Answered)
+        {
+            return (null, repaired.Message);
+        }
+
+        var again = await ProblemAsync(request.Source, repaired.Sql, cancellationToken).ConfigureAwait(false);
+        return again is null
+            ? (repaired, null)
+            : (null, $"The SQL from {answer.Generator} would not run even after one repair, so it is not shown: {Lower(again)}");
+    }
+
+    private async Task<string?> ProblemAsync(IDataSource source, string? sql, CancellationToken cancellationToken)
+    {
+        var check = SqlGuard.Check(sql, source.Dialect);
+        if (!check.IsAllowed)
+        {
+            return check.Reason;
+        }
+
+        try
+        {
+            await source.CheckAsync(check.Sql, new SqlLimits(_options.QueryTimeout), cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (SqlQueryException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static string Lower(string sentence) => sentence.Length > 1 && char.IsUpper(sentence[0]) && !char.IsUpper(sentence[1])
+        ? char.ToLowerInvariant(sentence[0]) + sentence[1..]
+        : sentence;
+
     private void RecordTokens(UserSession session, TokenUse? tokens)
     {
         if (tokens is null)
@@ -427,6 +493,9 @@ public sealed record GenerateReply(string? Sql, string Generator, string? Messag
 {
     /// <summary>The question as understood ("count of studies · where status is Recruiting · by phase").</summary>
     public string? Interpretation { get; init; }
+
+    /// <summary>For a refusal: the words not understood, which the user may teach as glossary terms.</summary>
+    public IReadOnlyList<string> Unknown { get; init; } = [];
 }
 
 /// <summary>The query with columns added, or why not.</summary>

@@ -64,6 +64,13 @@ public interface IReadOnlySqlSource
     /// <summary>Runs one query read-only, within <paramref name="limits"/>.</summary>
     /// <exception cref="SqlQueryException">The database refused or failed the query (or it broke a limit); the message is one sentence for the user.</exception>
     Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Compiles one query against the table without reading its rows, the way <see cref="OpenAsync"/> would run it: an
+    /// unknown column, a type error or a second statement fails here, before anyone is shown the SQL.
+    /// </summary>
+    /// <exception cref="SqlQueryException">The database would refuse the query; the message is one sentence for the user.</exception>
+    Task CheckAsync(string sql, SqlLimits limits, CancellationToken cancellationToken);
 }
 
 /// <summary>The usage table as an <see cref="IReadOnlySqlSource"/>, registered by a store package that can offer it.</summary>
@@ -96,4 +103,7 @@ public sealed class UsageSqlSource(IReadOnlySqlSource table) : IUsageSqlSource
 
     /// <inheritdoc />
     public Task<IRowReader> OpenAsync(string sql, SqlLimits limits, CancellationToken cancellationToken) => table.OpenAsync(sql, limits, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CheckAsync(string sql, SqlLimits limits, CancellationToken cancellationToken) => table.CheckAsync(sql, limits, cancellationToken);
 }

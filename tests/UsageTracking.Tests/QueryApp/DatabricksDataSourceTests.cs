@@ -52,6 +52,20 @@ public sealed class DatabricksDataSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Check_AsksTheWarehouseToExplain_AndReadsAPlanningErrorFromThePlan()
+    {
+        using var source = new DatabricksSqlSource(_warehouse.Settings(), "main.demo.trials");
+        var limits = new SqlLimits(TimeSpan.FromSeconds(10));
+        await source.CheckAsync("SELECT phase, COUNT(*) AS studies FROM `main`.`demo`.`trials` GROUP BY phase", limits, default);
+        Assert.StartsWith("-- usage_tracking:check\nEXPLAIN SELECT phase", _warehouse.StatementTexts.Last(), StringComparison.Ordinal);
+
+        var error = await Assert.ThrowsAsync<SqlQueryException>(() => source.CheckAsync("SELECT age FROM `main`.`demo`.`trials`", limits, default));
+        Assert.StartsWith("Databricks says: [UNRESOLVED_COLUMN]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no such column: age", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _warehouse.Executed("query"));
+    }
+
+    [Fact]
     public async Task ConfiguredTable_IsOfferedInTheApp()
     {
         await using var host = await QueryAppHost.StartAsync(100,

@@ -84,9 +84,57 @@ public sealed class LanguageModelTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FailedGeneratedQuery_IsRepairedOnce_AndTheRepairRuns()
+    public async Task GeneratedQueryThatDoesNotCompile_IsRepairedOnce_BeforeItIsShown()
     {
         _model.Reply("SELECT phase, COUNT(*) AS studies FROM clinical_trials GROUP BY phaze");
+        _model.Reply("SELECT phase, COUNT(*) AS studies FROM clinical_trials GROUP BY phase");
+        using var client = _host.Client();
+        var generated = await Post(client, "/api/generate", new { source = "demo", question = "Studies per phase?" });
+
+        Assert.Equal("SELECT phase, COUNT(*) AS studies FROM clinical_trials GROUP BY phase", generated.GetProperty("sql").GetString());
+        Assert.Equal("gpt-4o-mini", generated.GetProperty("generator").GetString());
+        var repairRequest = _model.Requests.Last().Body["messages"]!.AsArray();
+        Assert.Contains("no such column: phaze", repairRequest[^1]!["content"]!.ToString(), StringComparison.Ordinal);
+        var events = (await _host.EventsAsync()).Where(e => e.Action != Actions.TokenUsage).ToList();
+        Assert.Equal([Actions.GenerateQuestion, Actions.SqlError, Actions.SqlQuery], events.Select(e => e.Action));
+        Assert.Contains("\"repaired\":true", events[^1].Properties, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueryStillWrongAfterOneRepair_IsAnLlmError_AndNoSqlIsShown()
+    {
+        _model.Reply("SELECT AVG(age) AS average_age FROM clinical_trials");
+        _model.Reply("SELECT AVG(participant_age) AS average_age FROM clinical_trials");
+        using var client = _host.Client();
+        var generated = await Post(client, "/api/generate", new { source = "demo", question = "What is the average age of participants?" });
+
+        Assert.Equal(JsonValueKind.Null, generated.GetProperty("sql").ValueKind);
+        Assert.True(generated.GetProperty("failed").GetBoolean());
+        var message = generated.GetProperty("message").GetString()!;
+        Assert.Equal("The SQL from gpt-4o-mini would not run even after one repair, so it is not shown: the database says: no such column: participant_age.", message);
+        Assert.Equal(2, _model.Requests.Count);
+        var events = await _host.EventsAsync();
+        Assert.Equal(message, Assert.Single(events, e => e.Action == Actions.LlmError).Detail);
+        Assert.DoesNotContain(events, e => e.Action == Actions.SqlQuery);
+    }
+
+    [Fact]
+    public async Task QueryTheGuardRefuses_IsRepaired_AndTheWriteIsNeverShown()
+    {
+        _model.Reply("SELECT COUNT(*) AS withdrawn FROM clinical_trials WHERE status = 'Withdrawn'; DROP TABLE clinical_trials");
+        _model.Reply("SELECT COUNT(*) AS withdrawn FROM clinical_trials WHERE status = 'Withdrawn'");
+        using var client = _host.Client();
+        var generated = await Post(client, "/api/generate", new { source = "demo", question = "How many withdrawn studies?" });
+
+        Assert.Equal("SELECT COUNT(*) AS withdrawn FROM clinical_trials WHERE status = 'Withdrawn'", generated.GetProperty("sql").GetString());
+        Assert.Contains("DROP TABLE", Assert.Single(await _host.EventsAsync(), e => e.Action == Actions.SqlError).Properties, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueryFailingOnlyWhenItRuns_IsRepairedOnce_AndTheRepairRuns()
+    {
+        // It compiles (so it is shown) but SQLite fails it on the first row: a title is not JSON.
+        _model.Reply("SELECT json_extract(title, '$.x') AS x FROM clinical_trials LIMIT 5");
         _model.Reply("SELECT phase, COUNT(*) AS studies FROM clinical_trials GROUP BY phase");
         using var client = _host.Client();
         var generated = await Post(client, "/api/generate", new { source = "demo", question = "Studies per phase?" });
@@ -94,10 +142,36 @@ public sealed class LanguageModelTests : IAsyncLifetime
 
         Assert.Equal("SELECT phase, COUNT(*) AS studies FROM clinical_trials GROUP BY phase", run.GetProperty("repairedSql").GetString());
         Assert.Equal(6, run.GetProperty("rows").GetArrayLength());
-        var repairRequest = _model.Requests.Last().Body["messages"]!.AsArray();
-        Assert.Contains("no such column: phaze", repairRequest[^1]!["content"]!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("malformed JSON", _model.Requests.Last().Body["messages"]!.AsArray()[^1]!["content"]!.ToString(), StringComparison.Ordinal);
         var actions = (await _host.EventsAsync()).Select(e => e.Action).Where(a => a != Actions.TokenUsage).ToList();
         Assert.Equal([Actions.GenerateQuestion, Actions.SqlQuery, Actions.DatabaseError, Actions.SqlQuery, Actions.ExecuteSql], actions);
+    }
+
+    [Fact]
+    public async Task FewShotTurns_AreTheSavedExamplesMostLikeTheQuestion_TheClosestLast()
+    {
+        using var client = _host.Client();
+        string[] questions =
+        [
+            "How many studies in Japan?", "Which sponsors have the most studies?", "Average enrollment by phase",
+            "Studies started per year", "List terminated studies in Germany", "How many Pfizer studies are recruiting?",
+            "Median enrollment of completed studies", "Studies by country", "Which conditions have the most studies?",
+        ];
+        foreach (var question in questions)
+        {
+            var runId = (await Post(client, "/api/run", new { source = "demo", sql = "SELECT COUNT(*) AS n FROM clinical_trials", question })).GetProperty("runId").GetString();
+            await Post(client, "/api/feedback", new { runId, positive = true });
+        }
+
+        _model.Reply("SELECT sponsor, AVG(enrollment) AS average_enrollment FROM clinical_trials GROUP BY sponsor");
+        await Post(client, "/api/generate", new { source = "demo", question = "Average enrollment per sponsor" });
+
+        var messages = Assert.Single(_model.Requests).Body["messages"]!.AsArray();
+        var shots = messages.Where(m => m!["role"]!.GetValue<string>() == "user").Select(m => m!["content"]!.ToString()).SkipLast(1).ToList();
+        Assert.Equal(6, shots.Count);
+        Assert.Equal("Average enrollment by phase", shots[^1]);
+        Assert.Contains("Which sponsors have the most studies?", shots);
+        Assert.Contains("Median enrollment of completed studies", shots);
     }
 
     [Fact]

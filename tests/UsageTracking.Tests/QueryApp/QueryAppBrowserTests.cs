@@ -123,4 +123,25 @@ public sealed class QueryAppBrowserTests(Browser browser)
         await Assertions.Expect(page.Locator("#interpretation-text")).ToHaveTextAsync("count of studies · where country is France (read “contry” as “country”)");
         await Browser.ScreenshotAsync(page, "query-09-understood");
     }
+
+    [Fact]
+    public async Task ARefusedWord_CanBeTaught_AndTheQuestionIsAskedAgain()
+    {
+        await using var host = await QueryAppHost.StartAsync(demoStudies: 1_000);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(host.Address.ToString());
+        await page.FillAsync("#question", "How many dermatology studies by phase?");
+        await page.ClickAsync("#generate");
+        await Assertions.Expect(page.Locator("#teach")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#teach-term")).ToHaveValueAsync("dermatology");
+        await page.SelectOptionAsync("#teach-column", "condition");
+        await page.SelectOptionAsync("#teach-values", new[] { "Psoriasis", "Melanoma" });
+        await Browser.ScreenshotAsync(page, "query-10-teach");
+        await page.ClickAsync("#teach-submit");
+
+        await Assertions.Expect(page.Locator("#interpretation-text")).ToHaveTextAsync("count of studies · where condition is one of Melanoma, Psoriasis · by phase");
+        await Assertions.Expect(page.Locator("#ask-message")).ToContainTextAsync("“dermatology” now means condition is one of Melanoma, Psoriasis (for your questions, until an admin shares it).");
+        Assert.True(await page.Locator("#teach").IsHiddenAsync());
+        await Browser.ScreenshotAsync(page, "query-11-taught");
+    }
 }

@@ -46,6 +46,17 @@ public sealed class SqliteSqlSourceTests(DemoDataFixture demo) : IClassFixture<D
         Assert.Equal("The database says: no such column: nope.", (await Refused("SELECT nope FROM clinical_trials")).Message);
 
     [Fact]
+    public async Task Check_CompilesAQuery_WithoutRunningIt()
+    {
+        // An endless query: compiling it returns at once; running it would meet the timeout.
+        await demo.Table.CheckAsync("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n", new SqlLimits(TimeSpan.FromSeconds(30)), default);
+        var limits = new SqlLimits(TimeSpan.FromSeconds(10));
+        Assert.Equal("The database says: no such column: age.", (await Assert.ThrowsAsync<SqlQueryException>(() => demo.Table.CheckAsync("SELECT AVG(age) FROM clinical_trials", limits, default))).Message);
+        Assert.Equal("Only read-only queries can run.", (await Assert.ThrowsAsync<SqlQueryException>(() => demo.Table.CheckAsync("DELETE FROM clinical_trials", limits, default))).Message);
+        Assert.Equal("Only one statement can run at a time.", (await Assert.ThrowsAsync<SqlQueryException>(() => demo.Table.CheckAsync("SELECT 1; SELECT 2", limits, default))).Message);
+    }
+
+    [Fact]
     public async Task TheHostileCorpus_RunWithoutTheGuard_ChangesNothing_AndFailsInSentences()
     {
         var copies = new[] { "/tmp/copy.db", "/tmp/evil.db", "/tmp/x" }.Where(File.Exists).ToHashSet();

@@ -35,6 +35,19 @@ internal sealed record GlossaryTerm
 
     /// <summary>A time bucket the term implies ("daily").</summary>
     public Bucket? Bucket { get; init; }
+
+    /// <summary>The user who taught the term in the app; null for a term written in the file.</summary>
+    public string? TaughtBy { get; init; }
+
+    /// <summary>When it was taught.</summary>
+    public DateTimeOffset? TaughtAt { get; init; }
+
+    /// <summary>The admin who shared a taught term with everyone; until then it reads only its teacher's questions.</summary>
+    public string? SharedBy { get; init; }
+
+    /// <summary>Whether the term reads <paramref name="user"/>'s questions: written in the file, shared, or taught by them.</summary>
+    public bool AppliesTo(string? user) =>
+        TaughtBy is null || SharedBy is not null || (user is not null && string.Equals(TaughtBy, user, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>A computed column: days between two date columns.</summary>
@@ -108,6 +121,14 @@ internal sealed record Glossary
         File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
         File.Move(temporary, path, overwrite: true);
     }
+
+    /// <summary>The glossary as it reads <paramref name="user"/>'s questions (null: anyone's): without others' unshared taught terms.</summary>
+    public Glossary For(string? user) => Terms.Values.All(t => t.AppliesTo(user))
+        ? this
+        : this with { Terms = Terms.Where(t => t.Value.AppliesTo(user)).ToDictionary(t => t.Key, t => t.Value, StringComparer.OrdinalIgnoreCase) };
+
+    /// <summary>Whether <paramref name="user"/> taught terms nobody else sees yet.</summary>
+    public bool HasOwnTerms(string? user) => user is not null && Terms.Values.Any(t => t.AppliesTo(user) && !t.AppliesTo(null));
 
     /// <summary>This glossary with <paramref name="extra"/>'s entries laid over it (the extra's win).</summary>
     public Glossary With(Glossary? extra) => extra is null ? this : this with

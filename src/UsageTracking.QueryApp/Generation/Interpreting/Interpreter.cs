@@ -9,6 +9,9 @@ namespace UsageTracking.QueryApp.Generation.Interpreting;
 /// <param name="Corrections">Words read as another word ("contry" as "country"), shown with the interpretation.</param>
 internal sealed record InterpretResult(Interpretation? Interpretation, string? Refusal, IReadOnlyList<string> Corrections)
 {
+    /// <summary>The words that made it refuse, as typed: what a user may teach the glossary.</summary>
+    public IReadOnlyList<string> Unknown { get; init; } = [];
+
     public static InterpretResult Refuse(string why) => new(null, why, []);
 }
 
@@ -141,7 +144,7 @@ internal sealed partial class Interpreter
         var (pieces, unknown, corrections) = Match(words);
         if (unknown.Count > 0)
         {
-            return InterpretResult.Refuse(Unknown(unknown));
+            return InterpretResult.Refuse(Unknown(unknown)) with { Unknown = unknown.Select(w => w.Text).Distinct(StringComparer.Ordinal).ToList() };
         }
 
         var meaningful = pieces.Where(p => p.Kind != PieceKind.Stop).ToList();

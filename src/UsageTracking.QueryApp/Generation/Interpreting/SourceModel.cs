@@ -68,6 +68,9 @@ internal sealed class SourceModel
 
     public Glossary Glossary { get; }
 
+    /// <summary>The same learned columns read with another glossary (a user's own taught terms).</summary>
+    public SourceModel With(Glossary glossary) => new(SourceId, Table, Dialect, Columns.Where(c => c.Derived is null).ToList(), glossary);
+
     public ModelColumn? Column(string? name) => name is null ? null : Columns.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The date column a question means when it names none.</summary>

@@ -55,6 +55,17 @@ public sealed class PostgresSqlSourceTests(PostgresServer server) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Check_PlansAQuery_WithoutRunningIt()
+    {
+        var limits = new SqlLimits(TimeSpan.FromSeconds(2));
+        // pg_sleep would outlast the timeout if it ran; EXPLAIN only plans it.
+        await _source.CheckAsync("SELECT relname, pg_sleep(5) FROM pg_class", limits, default);
+        var unknown = await Assert.ThrowsAsync<SqlQueryException>(() => _source.CheckAsync("SELECT nope FROM pg_class", limits, default));
+        Assert.Equal("The database says: column \"nope\" does not exist.", unknown.Message);
+        await Assert.ThrowsAsync<SqlQueryException>(() => _source.CheckAsync("SELECT 1; DROP TABLE pg_class", limits, default));
+    }
+
+    [Fact]
     public async Task AWrite_IsRefusedByTheDatabase()
     {
         var error = await Assert.ThrowsAsync<SqlQueryException>(() => Rows("CREATE TABLE evil (x int)", new SqlLimits(TimeSpan.FromSeconds(10))));
