@@ -96,6 +96,21 @@ public sealed class InterpreterTests
         Assert.Contains(sql, Sql(question, SqlDialect.Sqlite).Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("How many studies don't have an end date?", "count of studies · where completion date is missing")]
+    [InlineData("Count studies where enrollment is between 100 and 200", "count of studies · where enrollment is between 100 and 200")]
+    [InlineData("How many patients were enrolled in total in 2022?", "total enrollment · where start date in 2022")]
+    [InlineData("How many studies did Novartis start last year?", "count of studies · where sponsor is Novartis and start date in the previous calendar year")]
+    [InlineData("How many studies started in the last year?", "count of studies · where start date in the last 365 days")]
+    public void EverydayPhrasings_ReadAsMeant(string question, string described) => Assert.Equal(described, Understood(question));
+
+    [Theory]
+    [InlineData(SqlDialect.Sqlite, "start_date >= date('now', 'start of year', '-1 year') AND start_date < date('now', 'start of year')")]
+    [InlineData(SqlDialect.Postgres, "start_date >= (date_trunc('year', now() AT TIME ZONE 'UTC') - INTERVAL '1 year') AT TIME ZONE 'UTC' AND start_date < date_trunc('year', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")]
+    [InlineData(SqlDialect.Databricks, "start_date >= date_trunc('YEAR', current_date()) - INTERVAL 1 YEAR AND start_date < date_trunc('YEAR', current_date())")]
+    public void LastYear_IsThePreviousCalendarYear_InEachDialect(SqlDialect dialect, string condition) =>
+        Assert.Contains(condition, Sql("How many studies started last year?", dialect), StringComparison.Ordinal);
+
     [Fact]
     public void AWordThatIsNothing_IsRefused_NamingItAndTheColumns() =>
         Assert.Equal(

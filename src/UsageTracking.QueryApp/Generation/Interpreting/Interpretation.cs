@@ -52,7 +52,8 @@ internal enum Bucket
 /// <param name="LastDays">The last N whole days, today included.</param>
 /// <param name="ThisPeriod">The current calendar week, month or year, to date.</param>
 /// <param name="Yesterday">Yesterday only.</param>
-internal sealed record DateSpan(DateOnly? From = null, DateOnly? Until = null, int? LastDays = null, Bucket? ThisPeriod = null, bool Yesterday = false)
+/// <param name="PreviousPeriod">The whole calendar week, month, quarter or year before the current one ("last year").</param>
+internal sealed record DateSpan(DateOnly? From = null, DateOnly? Until = null, int? LastDays = null, Bucket? ThisPeriod = null, bool Yesterday = false, Bucket? PreviousPeriod = null)
 {
     public string Describe() => this switch
     {
@@ -60,6 +61,7 @@ internal sealed record DateSpan(DateOnly? From = null, DateOnly? Until = null, i
         { LastDays: 1 } => "today",
         { LastDays: { } n } => $"in the last {n} days",
         { ThisPeriod: { } p } => $"this {p.ToString().ToLowerInvariant()}",
+        { PreviousPeriod: { } p } => $"in the previous calendar {p.ToString().ToLowerInvariant()}",
         { From: { } f, Until: { } u } when f.Day == 1 && f.Month == 1 && u == f.AddYears(1) => $"in {f.Year}",
         { From: { } f, Until: { } u } when f.Day == 1 && u == f.AddMonths(1) => $"in {f.ToString("MMMM yyyy", CultureInfo.InvariantCulture)}",
         { From: { } f, Until: { } u } when f.Day == 1 && f.Month == 1 && u.Day == 1 && u.Month == 1 => $"from {f.Year} to {u.Year - 1}",

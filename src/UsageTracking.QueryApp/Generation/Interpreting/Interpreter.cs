@@ -197,6 +197,11 @@ internal sealed partial class Interpreter
             {
                 pieces.Add(new Piece(PieceKind.Number, i, i + 1, word.Number) { Text = word.Original });
             }
+            else if (i > 0 && word.Text is "where")
+            {
+                // "studies where enrollment is over 100": the condition follows; at the start, "where" asks for a place.
+                pieces.Add(new Piece(PieceKind.Stop, i, i + 1) { Text = word.Original });
+            }
             else if (Fuzzy(word) is { } near)
             {
                 pieces.Add(new Piece(near.Kind, i, i + 1, near.Payload) { Text = word.Original });

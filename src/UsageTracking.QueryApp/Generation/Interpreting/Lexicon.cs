@@ -128,7 +128,10 @@ internal static class Lexicon
         ("exclude", PieceKind.Negation, null), ("except", PieceKind.Negation, null), ("except for", PieceKind.Negation, null),
         ("other than", PieceKind.Negation, null), ("apart from", PieceKind.Negation, null), ("isnt", PieceKind.Negation, null),
         ("arent", PieceKind.Negation, null), ("wasnt", PieceKind.Negation, null), ("werent", PieceKind.Negation, null),
-        ("outside", PieceKind.Negation, null), ("outside of", PieceKind.Negation, null),
+        ("outside", PieceKind.Negation, null), ("outside of", PieceKind.Negation, null), ("dont", PieceKind.Negation, null),
+        ("doesnt", PieceKind.Negation, null), ("didnt", PieceKind.Negation, null), ("hasnt", PieceKind.Negation, null),
+        ("havent", PieceKind.Negation, null), ("hadnt", PieceKind.Negation, null),
+        ("in total", PieceKind.Stop, null), ("in all", PieceKind.Stop, null),
 
         ("missing", PieceKind.Missing, null), ("unknown", PieceKind.Missing, null), ("no", PieceKind.Missing, null),
         ("without", PieceKind.Missing, null), ("null", PieceKind.Missing, null), ("empty", PieceKind.Missing, null),

@@ -87,12 +87,15 @@ internal static class Patterns
         Add(PieceKind.Date, _ => new DateSpan(Yesterday: true), "yesterday");
         Add(PieceKind.Date, c => c.UnitDays[0] <= 1 ? new DateSpan(LastDays: 1) : new DateSpan(ThisPeriod: c.UnitDays[0] switch { 7 => Bucket.Week, 30 => Bucket.Month, 91 => Bucket.Quarter, _ => Bucket.Year }),
             "this $u", "so far this $u", "the current $u", "current $u");
+        // "last year" is the calendar year before this one; "in the last year", "the past year" are the last 365 days.
+        Add(PieceKind.Date, c => c.UnitDays[0] < 1 ? new DateSpan(LastDays: 1) : c.UnitDays[0] == 1 ? new DateSpan(Yesterday: true) : new DateSpan(PreviousPeriod: c.UnitDays[0] switch { 7 => Bucket.Week, 30 => Bucket.Month, 91 => Bucket.Quarter, _ => Bucket.Year }),
+            "last $u", "previous $u", "the previous $u", "during the previous $u", "in the previous $u");
         Add(PieceKind.Date, c => new DateSpan(LastDays: Math.Max(1, (int)Math.Ceiling(c.Numbers[0] * c.UnitDays[0]))),
             "in the last # $u", "in the past # $u", "over the last # $u", "over the past # $u", "during the last # $u", "within the last # $u",
             "the last # $u", "the past # $u", "last # $u", "past # $u", "in last # $u", "previous # $u", "the previous # $u");
         Add(PieceKind.Date, c => new DateSpan(LastDays: Math.Max(1, (int)Math.Ceiling(c.UnitDays[0]))),
             "in the last $u", "in the past $u", "over the last $u", "over the past $u", "during the last $u", "within the last $u",
-            "the last $u", "the past $u", "last $u", "past $u");
+            "the last $u", "the past $u", "past $u");
 
         foreach (var (word, descending, target) in new[]
                  {

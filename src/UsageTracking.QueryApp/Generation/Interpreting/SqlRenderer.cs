@@ -176,6 +176,11 @@ internal sealed class SqlRenderer(SourceModel model)
             return $"{c} >= {PeriodStart(period)}";
         }
 
+        if (span.PreviousPeriod is { } previous)
+        {
+            return $"{c} >= {PreviousPeriodStart(previous)} AND {c} < {PeriodStart(previous)}";
+        }
+
         var parts = new List<string>();
         if (span.From is { } fromDay)
         {
@@ -224,6 +229,18 @@ internal sealed class SqlRenderer(SourceModel model)
         (_, Bucket.Month) => "date('now', 'start of month')",
         (_, Bucket.Quarter) => "date('now', 'start of month', '-' || ((CAST(strftime('%m', 'now') AS INTEGER) - 1) % 3) || ' months')",
         _ => "date('now', 'start of year')",
+    };
+
+    private string PreviousPeriodStart(Bucket period) => (_dialect, period) switch
+    {
+        (SqlDialect.Postgres, _) => $"(date_trunc('{period.ToString().ToLowerInvariant()}', now() AT TIME ZONE 'UTC') - INTERVAL '{(period == Bucket.Quarter ? "3 months" : $"1 {period.ToString().ToLowerInvariant()}")}') AT TIME ZONE 'UTC'",
+        (SqlDialect.Databricks, Bucket.Week) => "date_trunc('WEEK', current_date()) - INTERVAL 7 DAY",
+        (SqlDialect.Databricks, Bucket.Quarter) => "date_trunc('QUARTER', current_date()) - INTERVAL 3 MONTH",
+        (SqlDialect.Databricks, _) => $"date_trunc('{period.ToString().ToUpperInvariant()}', current_date()) - INTERVAL 1 {period.ToString().ToUpperInvariant()}",
+        (_, Bucket.Week) => "date('now', 'weekday 0', '-13 days')",
+        (_, Bucket.Quarter) => $"date({PeriodStart(Bucket.Quarter)}, '-3 months')",
+        (_, Bucket.Month) => "date('now', 'start of month', '-1 month')",
+        _ => "date('now', 'start of year', '-1 year')",
     };
 
     // ---- Groups ----
