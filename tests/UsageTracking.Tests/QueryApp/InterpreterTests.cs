@@ -105,6 +105,39 @@ public sealed class InterpreterTests
     public void EverydayPhrasings_ReadAsMeant(string question, string described) => Assert.Equal(described, Understood(question));
 
     [Theory]
+    [InlineData("error rate by action", "share of events where errors only (%) · by action")]
+    [InlineData("which actions fail most often", "count of events · where errors only · by action · top 10 by count of events")]
+    public void UsageRates_AreTheShareOfTheConditionBeforeThem(string question, string described)
+    {
+        var model = new SourceModel("usage", "central_app_usage", SqlDialect.Sqlite,
+        [
+            new ModelColumn("timestamp", ColumnKind.Date, "TEXT") { HasTime = true },
+            new ModelColumn("user", ColumnKind.Text, "TEXT", ["ana@example.org"]),
+            new ModelColumn("action", ColumnKind.Text, "TEXT", Actions.All.Order(StringComparer.Ordinal).ToList()),
+            new ModelColumn("is_error", ColumnKind.Flag, "INTEGER"),
+        ], Glossary.ForDomain("usage"));
+        Assert.Equal(described, new Interpreter(model).Interpret(question).Interpretation?.Describe());
+    }
+
+    [Fact]
+    public async Task TheUsageTable_KnowsEveryActionName_BeforeAnyIsTracked()
+    {
+        using var folder = new Support.TempFolder();
+        var path = folder.File("usage.db");
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE central_app_usage (\"timestamp\" TEXT, app_name TEXT, \"user\" TEXT, action TEXT, duration_ms REAL)";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var source = new DataSource("usage", "Usage", "usage", new UsageTracking.Sqlite.SqliteSqlSource(path, "central_app_usage"));
+        var (_, interpreter) = await new SourceModels().GetAsync(source, default);
+        Assert.Equal("average duration ms · where action is generate_chart", interpreter.Interpret("average duration of generate_chart").Interpretation?.Describe());
+    }
+
+    [Theory]
     [InlineData(SqlDialect.Sqlite, "start_date >= date('now', 'start of year', '-1 year') AND start_date < date('now', 'start of year')")]
     [InlineData(SqlDialect.Postgres, "start_date >= (date_trunc('year', now() AT TIME ZONE 'UTC') - INTERVAL '1 year') AT TIME ZONE 'UTC' AND start_date < date_trunc('year', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")]
     [InlineData(SqlDialect.Databricks, "start_date >= date_trunc('YEAR', current_date()) - INTERVAL 1 YEAR AND start_date < date_trunc('YEAR', current_date())")]

@@ -84,6 +84,9 @@ internal sealed record Glossary
     /// <summary>Term → what it means.</summary>
     public IReadOnlyDictionary<string, GlossaryTerm> Terms { get; init; } = new Dictionary<string, GlossaryTerm>();
 
+    /// <summary>Column → values it may hold though none is in the data yet (the tracker's action names): a count of them is 0, not a refusal.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> KnownValues { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>Computed columns, by name.</summary>
     public IReadOnlyDictionary<string, DerivedColumn> Derived { get; init; } = new Dictionary<string, DerivedColumn>();
 
@@ -91,7 +94,10 @@ internal sealed record Glossary
     public static Glossary ForDomain(string domain)
     {
         using var stream = typeof(Glossary).Assembly.GetManifestResourceStream($"UsageTracking.QueryApp.Glossaries.{domain}.json");
-        return stream is null ? new Glossary() : JsonSerializer.Deserialize<Glossary>(stream, Json) ?? new Glossary();
+        var glossary = stream is null ? new Glossary() : JsonSerializer.Deserialize<Glossary>(stream, Json) ?? new Glossary();
+        return domain == "usage"
+            ? glossary with { KnownValues = Merge(glossary.KnownValues, new Dictionary<string, IReadOnlyList<string>> { ["action"] = Actions.All }) }
+            : glossary;
     }
 
     /// <summary>Reads a glossary file; null when there is none. A damaged file is set aside, as saved examples are.</summary>
@@ -139,6 +145,7 @@ internal sealed record Glossary
         ListColumns = extra.ListColumns.Count > 0 ? extra.ListColumns : ListColumns,
         Columns = Merge(Columns, extra.Columns),
         Terms = Merge(Terms, extra.Terms),
+        KnownValues = Merge(KnownValues, extra.KnownValues),
         Derived = Merge(Derived, extra.Derived),
     };
 

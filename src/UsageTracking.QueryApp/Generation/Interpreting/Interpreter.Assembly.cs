@@ -18,6 +18,7 @@ internal sealed partial class Interpreter
         private (Superlative Word, int Position, ModelColumn? By)? _rank;
         private bool _rankedColumnAdjacent;
         private int? _sharePosition;
+        private bool _rate;
         private bool _listing;
         private bool _sawEntity;
         private bool _entityPlural = true;
@@ -118,6 +119,7 @@ internal sealed partial class Interpreter
                 case PieceKind.Share:
                     _used[i] = true;
                     _sharePosition ??= i;
+                    _rate |= piece.Payload is "rate";
                     break;
                 case PieceKind.Group:
                     BindGroup(i);
@@ -720,9 +722,17 @@ internal sealed partial class Interpreter
 
             if (_sharePosition is { } sharePosition)
             {
-                // The rows whose share is asked: the conditions after "share of … studies", or the ones between.
+                // The rows whose share is asked: the conditions after "share of … studies", or the ones between; for a rate
+                // ("error rate by action"), the ones just before it.
                 var entityAfter = pieces.FindIndex(sharePosition, p => p.Kind == PieceKind.Entity);
-                var condition = _filters.Where(f => f.Position > (entityAfter >= 0 ? entityAfter : sharePosition)).Select(f => f.Filter).ToList();
+                var condition = _rate
+                    ? _filters.Where(f => f.Position < sharePosition).Select(f => f.Filter).ToList()
+                    : _filters.Where(f => f.Position > (entityAfter >= 0 ? entityAfter : sharePosition)).Select(f => f.Filter).ToList();
+                if (_rate && condition.Count == 0)
+                {
+                    return InterpretResult.Refuse($"A rate of what? Name the {Entities} it counts first, as in “error rate by action”.");
+                }
+
                 if (condition.Count == 0)
                 {
                     condition = _filters.Where(f => f.Position > sharePosition).Select(f => f.Filter).ToList();

@@ -58,7 +58,7 @@ internal static class Lexicon
         ("how many", PieceKind.Measure, MeasureKind.Count), ("number of", PieceKind.Measure, MeasureKind.Count),
         ("count", PieceKind.Measure, MeasureKind.Count), ("count of", PieceKind.Measure, MeasureKind.Count),
         ("total number of", PieceKind.Measure, MeasureKind.Count), ("amount of", PieceKind.Measure, MeasureKind.Count),
-        ("how much", PieceKind.Measure, MeasureKind.Sum),
+        ("how much", PieceKind.Measure, MeasureKind.Sum), ("how often", PieceKind.Measure, MeasureKind.Count),
         ("average", PieceKind.Measure, MeasureKind.Average), ("avg", PieceKind.Measure, MeasureKind.Average),
         ("mean", PieceKind.Measure, MeasureKind.Average), ("typical", PieceKind.Measure, MeasureKind.Average),
         ("total", PieceKind.Measure, MeasureKind.Sum), ("sum", PieceKind.Measure, MeasureKind.Sum), ("sum of", PieceKind.Measure, MeasureKind.Sum),
@@ -91,6 +91,7 @@ internal static class Lexicon
         ("quickest", PieceKind.Superlative, new Superlative(false, "size", MeasureKind.Minimum)),
         ("earliest", PieceKind.Superlative, new Superlative(false, "date", MeasureKind.Minimum)),
         ("most common", PieceKind.Superlative, new Superlative(true, "count", null)),
+        ("most often", PieceKind.Superlative, new Superlative(true, "count", null)),
         ("most frequent", PieceKind.Superlative, new Superlative(true, "count", null)),
         ("most popular", PieceKind.Superlative, new Superlative(true, "count", null)),
         ("most used", PieceKind.Superlative, new Superlative(true, "count", null)),
@@ -108,7 +109,7 @@ internal static class Lexicon
         ("order by", PieceKind.Superlative, new Superlative(false, "any", null)),
 
         ("share", PieceKind.Share, null), ("percentage", PieceKind.Share, null), ("percent", PieceKind.Share, null),
-        ("proportion", PieceKind.Share, null), ("fraction", PieceKind.Share, null), ("what portion", PieceKind.Share, null),
+        ("rate", PieceKind.Share, "rate"), ("proportion", PieceKind.Share, null), ("fraction", PieceKind.Share, null), ("what portion", PieceKind.Share, null),
 
         ("by", PieceKind.Group, null), ("per", PieceKind.Group, null), ("for each", PieceKind.Group, null), ("each", PieceKind.Group, null),
         ("every", PieceKind.Group, null), ("across", PieceKind.Group, null), ("broken down by", PieceKind.Group, null),

@@ -96,6 +96,11 @@ internal sealed class SourceModel
 
             // A sample of the column decides: dates written as text, a few distinct values (indexed), or free text.
             var sample = await DistinctAsync(source, schema.Name, name, cancellationToken).ConfigureAwait(false);
+            if (glossary.KnownValues.FirstOrDefault(k => k.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value is { } known && sample.Count <= MaxIndexedValues)
+            {
+                sample = sample.Union(known, StringComparer.Ordinal).ToList();
+            }
+
             if (sample.Count > 0 && sample.Take(50).All(LooksLikeDate))
             {
                 columns.Add(new ModelColumn(name, ColumnKind.Date, type) { HasTime = sample.Take(50).Any(v => v.Length > 10) });
