@@ -74,7 +74,8 @@ public static class FlowEndpoints
     }
 
     private static IResult Taught(TeachReply reply) => reply.Done ? Results.Ok(reply)
-        : Results.Json(reply, statusCode: reply.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest);
+        : Results.Json(reply, statusCode: reply.Forbidden ? StatusCodes.Status403Forbidden
+            : reply.ServerFault ? StatusCodes.Status500InternalServerError : StatusCodes.Status400BadRequest);
 
     // A reply about a run the session no longer has answers 404; any other reply, 200.
     private static IResult Found<T>(T reply, Func<T, string?> error) =>

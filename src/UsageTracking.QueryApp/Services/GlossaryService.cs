@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Generation.Interpreting;
 using UsageTracking.Sql;
 
@@ -12,7 +13,8 @@ namespace UsageTracking.QueryApp.Services;
 /// the source holds. A taught term reads only its teacher's questions until an admin shares it (an admin's own terms are
 /// shared as they are taught), the way saved examples are; terms written in the file read everyone's.
 /// </summary>
-public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceModels models, IUsageTracker tracker, IOptions<QueryAppOptions> options, TimeProvider time)
+public sealed partial class GlossaryService(
+    DataSourceCatalog catalog, SourceModels models, IUsageTracker tracker, IOptions<QueryAppOptions> options, TimeProvider time, ILogger<GlossaryService> logger)
 {
     private const int MaxValues = 50;
     private readonly QueryAppOptions _options = options.Value;
@@ -115,13 +117,9 @@ public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceMod
             TaughtAt = time.GetUtcNow(),
             SharedBy = admin ? session.User : null,
         };
-        try
+        if (Save(source, glossary => glossary with { Terms = With(glossary.Terms, phrase, taught) }) is { } failed)
         {
-            models.UpdateFile(source, glossary => glossary with { Terms = With(glossary.Terms, phrase, taught) });
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            return TeachReply.No($"The glossary could not be saved: {ex.Message}");
+            return failed;
         }
 
         Track(session, watch, new()
@@ -144,7 +142,7 @@ public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceMod
 
         var phrase = (term ?? "").Trim().ToLowerInvariant();
         GlossaryTerm? shared = null;
-        models.UpdateFile(source, glossary =>
+        var failed = Save(source, glossary =>
         {
             if (!glossary.Terms.TryGetValue(phrase, out var found))
             {
@@ -154,6 +152,11 @@ public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceMod
             shared = found with { SharedBy = session.User };
             return glossary with { Terms = With(glossary.Terms, phrase, shared) };
         });
+        if (failed is not null)
+        {
+            return failed;
+        }
+
         if (shared is null)
         {
             return TeachReply.No($"“{phrase}” is not a term of this glossary file; refresh the list.");
@@ -172,7 +175,7 @@ public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceMod
         var admin = _options.IsAdmin(session.User);
         string? refused = null;
         var removed = false;
-        models.UpdateFile(source, glossary =>
+        var failed = Save(source, glossary =>
         {
             if (!glossary.Terms.TryGetValue(phrase, out var found))
             {
@@ -189,6 +192,11 @@ public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceMod
             removed = true;
             return glossary with { Terms = glossary.Terms.Where(t => !t.Key.Equals(phrase, StringComparison.OrdinalIgnoreCase)).ToDictionary(t => t.Key, t => t.Value, StringComparer.OrdinalIgnoreCase) };
         });
+        if (failed is not null)
+        {
+            return failed;
+        }
+
         return removed ? new TeachReply(true, phrase, null, false, null) : TeachReply.No(refused!) with { Forbidden = refused!.StartsWith("Only", StringComparison.Ordinal) };
     }
 
@@ -208,6 +216,23 @@ public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceMod
         };
     }
 
+    // Null when saved; otherwise the reply saying it was not, with the file as it was.
+    private TeachReply? Save(IDataSource source, Func<Glossary, Glossary> change)
+    {
+        try
+        {
+            models.UpdateFile(source, change);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            Log.SaveFailed(logger, source.Id, ex);
+            return TeachReply.No(ex is InvalidOperationException
+                ? ex.Message
+                : "The glossary could not be saved (the disk is full or not writable); nothing was changed.") with { ServerFault = true };
+        }
+    }
+
     private static bool Mine(GlossaryTerm term, string user) => term.TaughtBy is not null && string.Equals(term.TaughtBy, user, StringComparison.OrdinalIgnoreCase);
 
     private static Dictionary<string, GlossaryTerm> With(IReadOnlyDictionary<string, GlossaryTerm> terms, string phrase, GlossaryTerm term) =>
@@ -218,6 +243,12 @@ public sealed partial class GlossaryService(DataSourceCatalog catalog, SourceMod
 
     [GeneratedRegex(@"^[\p{L}\p{N}][\p{L}\p{N} '\-]*$")]
     private static partial Regex TermText();
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "The glossary of {Source} could not be saved")]
+        public static partial void SaveFailed(ILogger logger, string source, Exception exception);
+    }
 }
 
 /// <summary>A glossary term as the app shows it.</summary>
@@ -235,6 +266,10 @@ public sealed record TeachReply(bool Done, string? Term, string? Meaning, bool S
     /// <summary>The user may not do this (not an admin).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Forbidden { get; init; }
+
+    /// <summary>The app failed (its disk), not the request.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ServerFault { get; init; }
 
     internal static TeachReply No(string error) => new(false, null, null, false, error);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using UsageTracking.Tests.Support;
 
 namespace UsageTracking.Tests.QueryApp;
 
@@ -91,6 +92,37 @@ public sealed class GlossaryTeachingTests : IAsyncLifetime
 
         var answered = await Post(ana, "/api/generate", new { source = "demo", question });
         Assert.Equal("average enrollment · by phase", answered.GetProperty("interpretation").GetString());
+    }
+
+    [TmpfsFact(Timeout = 120_000)]
+    public async Task ADiskTooFullToSaveTheGlossary_SaysSo_AndKeepsWhatWasTaught()
+    {
+        using var disk = new Tmpfs("4096");
+        await using var host = await QueryAppHost.StartAsync(200, ("QueryApp:DataDirectory", disk.Path));
+        using var client = host.Client();
+        await Post(client, "/api/glossary", new { source = "demo", term = "dermatology", column = "condition", values = new[] { "Psoriasis" } });
+
+        await using (var fill = File.Create(Path.Combine(disk.Path, "fill")))
+        {
+            var block = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    await fill.WriteAsync(block);
+                    await fill.FlushAsync();
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        var reply = await Post(client, "/api/glossary", new { source = "demo", term = "skin", column = "condition", values = new[] { "Melanoma" } }, HttpStatusCode.InternalServerError);
+        Assert.Equal("The glossary could not be saved (the disk is full or not writable); nothing was changed.", reply.GetProperty("error").GetString());
+        Assert.False(File.Exists(Path.Combine(disk.Path, "glossary-demo.json.tmp")));
+        Assert.Equal(JsonValueKind.Null, (await Post(client, "/api/generate", new { source = "demo", question = "How many skin studies?" })).GetProperty("sql").ValueKind);
+        Assert.Contains("Psoriasis", (await Post(client, "/api/generate", new { source = "demo", question = Question })).GetProperty("interpretation").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

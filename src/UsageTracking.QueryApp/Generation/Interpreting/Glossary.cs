@@ -124,8 +124,17 @@ internal sealed record Glossary
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The file as it was stays; a half-written copy does not.
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>The glossary as it reads <paramref name="user"/>'s questions (null: anyone's): without others' unshared taught terms.</summary>
