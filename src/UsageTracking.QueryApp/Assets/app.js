@@ -103,6 +103,7 @@
     if (!reply.done) { say("teach-message", reply.error || "The term was not taught.", "error"); return; }
     const note = `“${reply.term}” now means ${reply.meaning}${reply.shared ? "" : " (for your questions, until an admin shares it)"}.`;
     $("teach").hidden = true;
+    if ($("glossary-card").open) glossary();
     await generate();
     if (!$("sql-card").hidden) say("ask-message", note);
   }
@@ -267,6 +268,41 @@
     if (reply.savedExample) examples();
   }
 
+  // The glossary: terms taught in the app (shareable by an admin, removable by their teacher or an admin), then the rest.
+  async function glossary() {
+    const reply = await api(`/api/glossary?source=${encodeURIComponent(state.source)}`);
+    if (reply.error) { say("glossary-message", reply.error, "error"); return; }
+    const action = (label, path, term, done) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = label;
+      button.addEventListener("click", async () => {
+        const answer = await api(path, { source: state.source, term });
+        say("glossary-message", answer.error || done, answer.error ? "error" : "ok");
+        glossary();
+      });
+      return button;
+    };
+    const group = (title, items) => {
+      const section = document.createElement("div");
+      const head = document.createElement("h3");
+      head.textContent = `${title} (${items.length})`;
+      const list = document.createElement("ul");
+      for (const item of items) {
+        const row = document.createElement("li");
+        const text = document.createElement("span");
+        text.textContent = `${item.term} — ${item.meaning}` + (item.taughtBy ? ` (taught by ${item.taughtBy}${item.shared ? "" : ", not shared yet"})` : "");
+        row.append(text);
+        if (item.taughtBy && !item.shared && reply.isAdmin) row.append(" ", action("Share with everyone", "/api/glossary/share", item.term, `Shared: “${item.term}” now reads everyone's questions.`));
+        if (item.taughtBy && (reply.isAdmin || (item.mine && !item.shared))) row.append(" ", action("Remove", "/api/glossary/forget", item.term, `Removed “${item.term}”.`));
+        list.append(row);
+      }
+      section.append(head, list);
+      return section;
+    };
+    $("glossary").replaceChildren(group("Taught in the app", reply.terms.filter((t) => t.taughtBy)), group("Shipped and in the glossary file", reply.terms.filter((t) => !t.taughtBy)));
+  }
+
   // Saved examples: shared ones, the user's own, and for an admin other users' to share.
   async function examples() {
     const reply = await api(`/api/examples?source=${encodeURIComponent(state.source)}`);
@@ -320,5 +356,6 @@
   $("thumbs-up").addEventListener("click", () => feedback(true));
   $("thumbs-down").addEventListener("click", () => feedback(false));
   $("examples-card").addEventListener("toggle", () => { if ($("examples-card").open) examples(); });
+  $("glossary-card").addEventListener("toggle", () => { if ($("glossary-card").open) glossary(); });
   suggest();
 })();

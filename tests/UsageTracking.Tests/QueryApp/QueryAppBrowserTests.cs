@@ -143,5 +143,16 @@ public sealed class QueryAppBrowserTests(Browser browser)
         await Assertions.Expect(page.Locator("#ask-message")).ToContainTextAsync("“dermatology” now means condition is one of Melanoma, Psoriasis (for your questions, until an admin shares it).");
         Assert.True(await page.Locator("#teach").IsHiddenAsync());
         await Browser.ScreenshotAsync(page, "query-11-taught");
+
+        // The glossary panel lists the term as the user's own, and removing it brings the refusal back.
+        await page.ClickAsync("#glossary-card summary");
+        var taught = page.Locator("#glossary li", new() { HasTextString = "dermatology — condition is one of Melanoma, Psoriasis" });
+        await Assertions.Expect(taught).ToContainTextAsync("taught by query-app-user@localhost, not shared yet");
+        await taught.ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "query-12-glossary");
+        await taught.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#glossary-message")).ToHaveTextAsync("Removed “dermatology”.");
+        await page.ClickAsync("#generate");
+        await Assertions.Expect(page.Locator("#ask-message")).ToContainTextAsync("I did not understand “dermatology”");
     }
 }
