@@ -10,7 +10,11 @@ public sealed partial class DatabricksUsageStore
         "ARRAY<STRUCT<event_id: STRING, ts: STRING, app_name: STRING, user: STRING, action: STRING, session_id: STRING, detail: STRING, " +
         "duration_ms: DOUBLE, model: STRING, input_tokens: BIGINT, output_tokens: BIGINT, cost_usd: DECIMAL(18,6), properties: STRING, is_error: BOOLEAN>>";
 
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    // The batch parameter as rows. FAILFAST: a field that does not fit its type fails the statement (SQLSTATE 22023) instead
+    // of nulling the whole array, which would leave inline() no rows and a MERGE that "succeeds" having written nothing.
+    private const string Source = $"SELECT * FROM (SELECT inline(from_json(:batch, '{BatchType}', map('mode', 'FAILFAST'))))";
+
+    private static readonly JsonSerializerOptions Json = new(StatementClient.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     /// <inheritdoc />
     public async Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
@@ -40,7 +44,6 @@ public sealed partial class DatabricksUsageStore
         }
 
         var parameter = new StatementParameter("batch", rows.ToJsonString(Json));
-        const string Source = $"SELECT * FROM (SELECT inline(from_json(:batch, '{BatchType}')))";
         if (mode == StoreSchemaMode.Compat)
         {
             try
@@ -49,7 +52,15 @@ public sealed partial class DatabricksUsageStore
                     INSERT INTO {_table} (timestamp, app_name, user, action)
                     SELECT to_timestamp(ts), app_name, user, action FROM ({Source})
                     """, [parameter], cancellationToken).ConfigureAwait(false);
-                return (int)Inserted(inserted, batch.Count);
+                var count = Inserted(inserted, batch.Count);
+                if (count < batch.Count)
+                {
+                    // Rows are missing and there is no key to look them up by: keep the batch, never count it as written.
+                    throw new DatabricksException("SHORTFALL", $"The warehouse inserted {count} of {batch.Count} events into {TableName}; the batch is kept, not counted as written.",
+                        null, transient: false) { IsUncertain = true };
+                }
+
+                return (int)count;
             }
             catch (Exception ex) when (ex is HttpRequestException sent && !ProvablyNotSent(sent) || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -71,7 +82,29 @@ public sealed partial class DatabricksUsageStore
             WHEN NOT MATCHED THEN INSERT ({string.Join(", ", names)})
             VALUES ({string.Join(", ", values)})
             """, [parameter], cancellationToken).ConfigureAwait(false);
-        return (int)Inserted(merged, 0);
+        var expected = batch.Where(e => e.EventId is not null).Select(e => e.EventId).Distinct(StringComparer.Ordinal).Count() + batch.Count(e => e.EventId is null);
+        var added = Inserted(merged, expected);
+        if (added < expected && await PresentAsync(batch, parameter, cancellationToken).ConfigureAwait(false) is var present && present < expected)
+        {
+            // Fewer new rows than events, and not because the table held them already (a replay): the statement lost rows.
+            throw new DatabricksException("SHORTFALL",
+                $"The MERGE into {TableName} succeeded, but {expected - present} of the batch's {expected} events are not in the table; the batch is not counted as written.",
+                null, transient: true);
+        }
+
+        return (int)added;
+    }
+
+    /// <summary>How many of the batch's events the table holds (by event id, within the batch's time span).</summary>
+    private async Task<long> PresentAsync(IReadOnlyList<UsageEvent> batch, StatementParameter source, CancellationToken cancellationToken)
+    {
+        var since = batch.Min(e => e.Timestamp).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var result = await RunAsync("confirm_batch", $"""
+            SELECT count(DISTINCT t.event_id) AS present FROM {_table} AS t
+            WHERE t.timestamp >= to_timestamp(:since)
+              AND t.event_id IN (SELECT event_id FROM ({Source}))
+            """, [source, new StatementParameter("since", since)], cancellationToken).ConfigureAwait(false);
+        return result.Rows.FirstOrDefault() is { } row && result.Value(row, "present") is long n ? n : 0;
     }
 
     /// <summary>The <c>num_inserted_rows</c> of a DML result, or <paramref name="otherwise"/> when the warehouse gives none.</summary>

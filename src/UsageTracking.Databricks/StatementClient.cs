@@ -77,6 +77,10 @@ internal sealed class StatementClient : IDisposable
         _tokens = new TokenSource(settings, _http, time);
     }
 
+    // UTF-8 as it is: the default encoder writes every non-ASCII character as \uXXXX, up to six times the bytes. The body is
+    // JSON sent to an API, never HTML, so the relaxed encoder's unescaped characters are safe here.
+    internal static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Statements sent since start (for measurements).</summary>
     public long StatementsSent => Interlocked.Read(ref _statements);
 
@@ -187,7 +191,7 @@ internal sealed class StatementClient : IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.GetAsync(cancellationToken).ConfigureAwait(false));
             if (body is not null)
             {
-                request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+                request.Content = new StringContent(body.ToJsonString(Json), Encoding.UTF8, "application/json");
             }
 
             HttpResponseMessage response;

@@ -45,6 +45,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private (string Code, string Message, string? SqlState)? _fail;
     private long _issuedTokens;
     private int _cancelled;
+    private int _silentlyEmptied;
+    private int _loseRows;
+    private long _executeBytes;
 
     private DatabricksEmulator(WebApplication app)
     {
@@ -79,6 +82,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
     public long TokensIssued => Interlocked.Read(ref _issuedTokens);
 
+    /// <summary>Batches a PERMISSIVE from_json turned into no rows while the statement succeeded (data silently lost).</summary>
+    public int SilentlyEmptiedBatches => Volatile.Read(ref _silentlyEmptied);
+
+    /// <summary>Bytes of every execute request body received.</summary>
+    public long ExecuteBytes => Interlocked.Read(ref _executeBytes);
+
     /// <summary>Cancel requests received.</summary>
     public int Cancelled => Volatile.Read(ref _cancelled);
 
@@ -93,6 +102,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     public void DropNext(int count) => Interlocked.Exchange(ref _drop, count);
 
     public void CommitThenDropNext(int count) => Interlocked.Exchange(ref _commitThenDrop, count);
+
+    /// <summary>The next <paramref name="count"/> MERGEs succeed having written no row (as a PERMISSIVE parse would leave them).</summary>
+    public void LoseRowsOfNext(int count) => Interlocked.Exchange(ref _loseRows, count);
 
     public void FailNext(string code, string message, string? sqlState = null)
     {
@@ -173,7 +185,10 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
 
         Requests.Enqueue(("execute", DateTimeOffset.UtcNow));
-        var body = await JsonNode.ParseAsync(context.Request.Body);
+        using var raw = new StreamReader(context.Request.Body, System.Text.Encoding.UTF8);
+        var text = await raw.ReadToEndAsync();
+        Interlocked.Add(ref _executeBytes, System.Text.Encoding.UTF8.GetByteCount(text));
+        var body = JsonNode.Parse(text);
         var sql = body?["statement"]?.GetValue<string>() ?? "";
         if (body?["warehouse_id"]?.GetValue<string>() != Warehouse)
         {
@@ -346,7 +361,26 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 statement.Succeed([], []);
                 break;
             case "merge_batch" or "insert_batch":
-                var events = JsonNode.Parse(p["batch"]!)!.AsArray().Select(ToEvent).ToList();
+                var array = JsonNode.Parse(p["batch"]!)!.AsArray();
+                if (Malformed(array) is { } malformed)
+                {
+                    if (sql.Contains("map('mode', 'FAILFAST')", StringComparison.Ordinal))
+                    {
+                        statement.Fail("BAD_REQUEST", $"[MALFORMED_RECORD_IN_PARSING] Malformed records are detected in record parsing: {malformed}. Parse Mode: FAILFAST.", "22023");
+                        break;
+                    }
+
+                    // PERMISSIVE, Spark's default: the array at the root becomes NULL, inline() yields no rows, the statement succeeds.
+                    Interlocked.Increment(ref _silentlyEmptied);
+                    array = [];
+                }
+
+                if (operation == "merge_batch" && Interlocked.Decrement(ref _loseRows) >= 0)
+                {
+                    array = [];
+                }
+
+                var events = array.Select(ToEvent).ToList();
                 if (operation == "insert_batch")
                 {
                     // A plain INSERT into the seed's 4 columns: the action arrives as the table will hold it.
@@ -357,6 +391,10 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 await store.EnsureSchemaAsync(allowUpgrade: false, default);
                 await store.WriteBatchAsync(events, default);
                 statement.Succeed([("num_affected_rows", "LONG"), ("num_inserted_rows", "LONG")], [[$"{Count(table) - before}", $"{Count(table) - before}"]]);
+                break;
+            case "confirm_batch":
+                var ids = JsonNode.Parse(p["batch"]!)!.AsArray().Select(n => n?["event_id"]?.GetValue<string>()).Where(id => id is not null).Distinct().ToList();
+                statement.Succeed([("present", "LONG")], [[$"{CountIds(table, ids!)}"]]);
                 break;
             case "read_latest":
                 var limit = int.Parse(System.Text.RegularExpressions.Regex.Match(sql, @"LIMIT (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
@@ -461,6 +499,40 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>The first field of the batch that does not fit its declared type in the store's from_json schema, or null.</summary>
+    private static string? Malformed(JsonArray batch)
+    {
+        string[] texts = ["event_id", "ts", "app_name", "user", "action", "session_id", "detail", "model", "properties"];
+        foreach (var node in batch)
+        {
+            if (node is not JsonObject row)
+            {
+                return "an element is not an object";
+            }
+
+            foreach (var (name, value) in row)
+            {
+                var kind = value?.GetValueKind() ?? JsonValueKind.Null;
+                var fits = kind == JsonValueKind.Null || name switch
+                {
+                    _ when texts.Contains(name) => kind == JsonValueKind.String,
+                    "duration_ms" => kind == JsonValueKind.Number,
+                    "input_tokens" or "output_tokens" => kind == JsonValueKind.Number && value!.AsValue().TryGetValue<long>(out _),
+                    // DECIMAL(18,6): at most 12 digits before the point.
+                    "cost_usd" => kind == JsonValueKind.Number && value!.AsValue().TryGetValue<decimal>(out var cost) && Math.Abs(cost) < 1_000_000_000_000m,
+                    "is_error" => kind is JsonValueKind.True or JsonValueKind.False,
+                    _ => true,
+                };
+                if (!fits)
+                {
+                    return $"field {name} does not fit its type";
+                }
+            }
+        }
+
+        return null;
+    }
+
     private static UsageEvent ToEvent(JsonNode? node) => new()
     {
         EventId = node!["event_id"]?.GetValue<string>(),
@@ -480,6 +552,16 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     };
 
     private static string Ts(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private long CountIds(string table, IReadOnlyList<string> ids)
+    {
+        using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(DISTINCT event_id) FROM \"{table}\" WHERE event_id IN (SELECT value FROM json_each($ids))";
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids));
+        return (long)command.ExecuteScalar()!;
+    }
 
     private List<string?[]>? Describe(string table)
     {

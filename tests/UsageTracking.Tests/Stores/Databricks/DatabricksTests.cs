@@ -117,6 +117,84 @@ public sealed class DatabricksTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task AFieldThatDoesNotFitItsType_FailsTheStatement_SoTheBatchSplitsAndOnlyThatEventIsQuarantined()
+    {
+        await using var tracker = Tracker(o => o.BatchSize = 100);
+        for (var i = 0; i < 20; i++)
+        {
+            tracker.TrackUserAction($"u{i}@example.com", Actions.ExecuteSql);
+        }
+
+        // 10^13 dollars does not fit DECIMAL(18,6): a PERMISSIVE from_json would null the whole batch and the MERGE succeed.
+        tracker.Track(new UsageEvent { User = "big@example.com", Action = Actions.TokenUsage, Model = "m", CostUsd = 10_000_000_000_000m });
+        var flush = await tracker.FlushAsync();
+
+        Assert.Equal(0, _emulator.SilentlyEmptiedBatches);
+        Assert.Equal(20, RowsInEmulator());
+        Assert.Equal(1, flush.Quarantined);
+        var quarantined = Assert.Single(File.ReadAllLines(Directory.GetFiles(Path.Combine(_folder.Spool, "quarantine")).Single()));
+        Assert.Contains("big@example.com", quarantined, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AMergeThatSucceedsWithoutItsRows_IsNotCountedAsWritten_AndIsSentAgain()
+    {
+        await using var tracker = Tracker(o => { o.BatchSize = 100; o.RetryBudget = TimeSpan.FromSeconds(10); });
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        _emulator.LoseRowsOfNext(1);
+        for (var i = 0; i < 50; i++)
+        {
+            tracker.TrackUserAction($"u{i}@example.com", Actions.ExecuteSql);
+        }
+
+        // The MERGE "succeeded", but the flush does not call the batch written; it waits in the spool and lands on replay.
+        var flush = await tracker.FlushAsync();
+        Assert.True(!flush.Completed || RowsInEmulator() == 51, $"a lost batch was reported written: {flush}");
+        Assert.True(await Tracking.EventuallyAsync(() => RowsInEmulator() == 51 && tracker.GetHealth().SpoolFiles == 0), $"{RowsInEmulator()} rows");
+        Assert.True(_emulator.Executed("confirm_batch") >= 1, "the shortfall must be checked against the table");
+        Assert.Equal(51, RowsInEmulator());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AReplayedBatchTheTableAlreadyHolds_IsConfirmed_NotWrittenTwice()
+    {
+        await using var tracker = Tracker(o => o.BatchSize = 100);
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        _emulator.CommitThenDropNext(1);
+        for (var i = 0; i < 30; i++)
+        {
+            tracker.TrackUserAction($"u{i}@example.com", Actions.ExecuteSql);
+        }
+
+        await tracker.FlushAsync();
+        Assert.True(await Tracking.EventuallyAsync(() => RowsInEmulator() == 31 && tracker.GetHealth().SpoolFiles == 0), $"{RowsInEmulator()} rows");
+        Assert.True(_emulator.Executed("confirm_batch") >= 1, "the replay inserts nothing new: the store must look before calling it written");
+        Assert.Equal(31, RowsInEmulator());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task NonAsciiText_TravelsAsUtf8_NotAsEscapes()
+    {
+        await using var tracker = Tracker(o => o.BatchSize = 100);
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        var before = _emulator.ExecuteBytes;
+        var detail = string.Concat(Enumerable.Repeat("臨床試験の登録数", 50));
+        for (var i = 0; i < 100; i++)
+        {
+            tracker.Track(new UsageEvent { User = $"u{i}@example.com", Action = Actions.ExecuteSql, Detail = detail });
+        }
+
+        await tracker.FlushAsync();
+        var sent = _emulator.ExecuteBytes - before;
+        // 100 × 400 characters of 3 UTF-8 bytes is 120 KB; as \uXXXX escapes, twice over, it would be 280 KB.
+        Assert.InRange(sent, 100 * detail.Length * 3, 100 * detail.Length * 3 + 60_000);
+        Assert.Equal(101, RowsInEmulator());
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task DroppedConnectionsBeforeAndAfterCommit_LandEveryEventExactlyOnce()
     {
         await using var tracker = Tracker(o => o.BatchSize = 50);
