@@ -62,7 +62,17 @@ public sealed partial class DatabricksUsageStore
 
                 return (int)count;
             }
-            catch (Exception ex) when (ex is HttpRequestException sent && !ProvablyNotSent(sent) || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (StatementCancelledException cancelled) when (cancelled.FinalState == "SUCCEEDED")
+            {
+                // The budget ran out as the INSERT finished: it is written, and sending it again would add it twice.
+                return batch.Count;
+            }
+            catch (StatementCancelledException cancelled) when (!cancelled.HadNoEffect)
+            {
+                throw Unsettled(cancelled);
+            }
+            catch (Exception ex) when (ex is HttpRequestException sent && !ProvablyNotSent(sent) || ex is DatabricksException { HttpStatus: 502 or 504 }
+                || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 // A plain INSERT has no key to deduplicate on: if it may have committed, it must not be repeated now.
                 throw new DatabricksException("UNCERTAIN", $"The connection to {_client.Where} dropped during an INSERT into {TableName}; it may have committed.",
@@ -75,13 +85,23 @@ public sealed partial class DatabricksUsageStore
         var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false) ?? [];
         var names = UsageColumns.All.Select(c => c.Name).Where(n => columns.Count == 0 || columns.Contains(n)).ToList();
         var values = names.Select(n => n == "timestamp" ? "to_timestamp(s.ts)" : $"s.{n}");
-        var merged = await RunAsync("merge_batch", $"""
+        StatementResult merged;
+        try
+        {
+            merged = await RunAsync("merge_batch", $"""
             MERGE INTO {_table} AS t
             USING (SELECT * FROM ({Source}) QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1) AS s
             ON t.event_id = s.event_id
             WHEN NOT MATCHED THEN INSERT ({string.Join(", ", names)})
             VALUES ({string.Join(", ", values)})
             """, [parameter], cancellationToken).ConfigureAwait(false);
+        }
+        catch (StatementCancelledException cancelled) when (cancelled.FinalState is null)
+        {
+            // It may still be running: sending the batch again now would race it. The spool keeps it for later, when the
+            // MERGE's event ids make the replay safe.
+            throw Unsettled(cancelled);
+        }
         var expected = batch.Where(e => e.EventId is not null).Select(e => e.EventId).Distinct(StringComparer.Ordinal).Count() + batch.Count(e => e.EventId is null);
         var added = Inserted(merged, expected);
         if (added < expected && await PresentAsync(batch, parameter, cancellationToken).ConfigureAwait(false) is var present && present < expected)
@@ -94,6 +114,10 @@ public sealed partial class DatabricksUsageStore
 
         return (int)added;
     }
+
+    private DatabricksException Unsettled(StatementCancelledException cancelled) =>
+        new("UNSETTLED", $"A write to {TableName} on {_client.Where} was cancelled and did not end within {StatementClient.SettleTimeout.TotalSeconds:0} s; the batch is kept until it has.",
+            null, transient: false) { IsUncertain = true };
 
     /// <summary>How many of the batch's events the table holds (by event id, within the batch's time span).</summary>
     private async Task<long> PresentAsync(IReadOnlyList<UsageEvent> batch, StatementParameter source, CancellationToken cancellationToken)
@@ -115,6 +139,10 @@ public sealed partial class DatabricksUsageStore
     public StoreErrorKind Classify(Exception exception) => exception switch
     {
         DatabricksException { IsUncertain: true } => StoreErrorKind.Uncertain,
+        // Refused credentials or permissions, a table or warehouse that is not there, SQL the warehouse cannot compile
+        // (SQLSTATE class 42): no retry fixes these; someone must.
+        DatabricksException { HttpStatus: 401 or 403 or 404 } => StoreErrorKind.Configuration,
+        DatabricksException { SqlState: { } state } when state.StartsWith("42", StringComparison.Ordinal) => StoreErrorKind.Configuration,
         // SQLSTATE class 22 (a data exception) and 23 (a constraint the data breaks, such as a Delta CHECK): something in
         // this batch, not the table or the warehouse.
         DatabricksException { SqlState: { } state } when state.StartsWith("22", StringComparison.Ordinal) || state.StartsWith("23", StringComparison.Ordinal)

@@ -93,7 +93,8 @@ public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IU
         {
             return await _client.ExecuteAsync($"-- usage_tracking:{operation}\n{sql}", parameters, cancellationToken).ConfigureAwait(false);
         }
-        catch (DatabricksException ex) when (ex.ErrorCode is "PERMISSION_DENIED" or "UNAUTHENTICATED" or "NOT_FOUND" || ex.HttpStatus is 401 or 403 or 404)
+        catch (DatabricksException ex) when (ex.ErrorCode is "PERMISSION_DENIED" or "UNAUTHENTICATED" or "NOT_FOUND" || ex.HttpStatus is 401 or 403 or 404
+            || ex.SqlState?.StartsWith("42", StringComparison.Ordinal) == true)
         {
             throw new DatabricksException(ex.ErrorCode, $"Databricks refused {operation} on table {TableName} ({_client.Where}): {ex.Message}", ex.SqlState, ex.IsTransient, ex.HttpStatus);
         }

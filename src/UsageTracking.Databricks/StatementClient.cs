@@ -59,6 +59,9 @@ internal sealed class StatementClient : IDisposable
     private const int ThrottleAttempts = 5;
     private static readonly TimeSpan MaxPollDelay = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a cancelled statement is polled for its end.</summary>
+    internal static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(15);
+
     private readonly HttpClient _http;
     private readonly DatabricksSettings _settings;
     private readonly TokenSource _tokens;
@@ -92,8 +95,9 @@ internal sealed class StatementClient : IDisposable
         {
             ["statement"] = sql,
             ["warehouse_id"] = _settings.WarehouseId,
-            ["wait_timeout"] = "30s",
-            ["on_wait_timeout"] = "CONTINUE",
+            // The reply comes at once with the statement id, so a statement the caller stops waiting for can always be
+            // cancelled; a long server-side wait would outlast a write's budget on a starting warehouse and leave it unknown.
+            ["wait_timeout"] = "0s",
             ["disposition"] = "INLINE",
             ["format"] = "JSON_ARRAY",
             ["parameters"] = new JsonArray(parameters.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["value"] = p.Value, ["type"] = p.Type }).ToArray()),
@@ -112,10 +116,10 @@ internal sealed class StatementClient : IDisposable
                 reply = await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            _ = CancelQuietlyAsync(id);
-            throw;
+            // Not sent again before this one is known to have ended: cancel it and wait for its end.
+            throw new StatementCancelledException(id, await SettleAsync(id).ConfigureAwait(false), ex, cancellationToken);
         }
 
         switch (State(reply))
@@ -166,16 +170,32 @@ internal sealed class StatementClient : IDisposable
         return new StatementResult(columns, rows);
     }
 
-    private async Task CancelQuietlyAsync(string id)
+    /// <summary>
+    /// Cancels a statement and polls it until it ends (a cancel can race completion, and may silently fail): its final
+    /// state, or null when it did not end within <see cref="SettleTimeout"/>.
+    /// </summary>
+    private async Task<string?> SettleAsync(string id)
     {
+        using var timeout = new CancellationTokenSource(SettleTimeout, _time);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await SendAsync(HttpMethod.Post, $"api/2.0/sql/statements/{id}/cancel", null, idempotent: true, timeout.Token).ConfigureAwait(false);
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
+            {
+                var reply = await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}", null, idempotent: true, timeout.Token).ConfigureAwait(false);
+                if (State(reply) is not ("PENDING" or "RUNNING") and { } state)
+                {
+                    return state;
+                }
+
+                await Task.Delay(delay, _time, timeout.Token).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or DatabricksException or OperationCanceledException)
         {
-            // Best effort: the statement is abandoned either way.
+            return null;
         }
     }
 
@@ -303,6 +323,24 @@ internal sealed class TokenSource(DatabricksSettings settings, HttpClient http, 
             _lock.Release();
         }
     }
+}
+
+/// <summary>
+/// The caller stopped waiting for a statement, which was then cancelled and polled: <see cref="FinalState"/> says how it
+/// ended (<c>CANCELED</c>, <c>FAILED</c>, or <c>SUCCEEDED</c> when it finished before the cancel took), or null when that is
+/// unknown — then it may still run, and a write must not be sent again as if it had not.
+/// </summary>
+public sealed class StatementCancelledException(string statementId, string? finalState, Exception inner, CancellationToken token)
+    : OperationCanceledException($"The statement {statementId} was cancelled ({finalState ?? "its end is unknown"}).", inner, token)
+{
+    /// <summary>The statement's id.</summary>
+    public string StatementId { get; } = statementId;
+
+    /// <summary>How it ended, or null when unknown.</summary>
+    public string? FinalState { get; } = finalState;
+
+    /// <summary>Whether it is known not to have changed anything.</summary>
+    public bool HadNoEffect => FinalState is "CANCELED" or "FAILED";
 }
 
 /// <summary>A Databricks call failed: its error code, SQL state, and whether repeating it may succeed. Never carries a secret.</summary>

@@ -63,6 +63,12 @@ public enum StoreErrorKind
     /// twice, because the table has no idempotency key: do not retry now, spool the batch.
     /// </summary>
     Uncertain,
+
+    /// <summary>
+    /// No batch can succeed until someone changes the store's configuration (credentials, permissions, a missing table or
+    /// warehouse): not retried now, the batch is spooled, the circuit counts it, and the error is logged once as an error.
+    /// </summary>
+    Configuration,
 }
 
 /// <summary>

@@ -48,6 +48,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private int _silentlyEmptied;
     private int _loseRows;
     private long _executeBytes;
+    private int _resentWhileRunning;
+    private int _failedWrites;
+    private (string Code, string Message, string? SqlState)? _failWrites;
 
     private DatabricksEmulator(WebApplication app)
     {
@@ -85,6 +88,18 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     /// <summary>Batches a PERMISSIVE from_json turned into no rows while the statement succeeded (data silently lost).</summary>
     public int SilentlyEmptiedBatches => Volatile.Read(ref _silentlyEmptied);
 
+    /// <summary>Until when the warehouse is starting: statements submitted before then run only then (a cold classic warehouse).</summary>
+    public DateTimeOffset? ColdUntil { get; set; }
+
+    /// <summary>
+    /// Statements the client stopped waiting for without cancelling them and without learning how they ended: they ran on
+    /// (or still run) unobserved. Replies the emulator itself dropped do not count.
+    /// </summary>
+    public int AbandonedStatements => _statements.Values.Count(s => !s.ClientSawEnd && !s.CancelRequested && !s.ReplyLost);
+
+    /// <summary>Writes whose events were sent again while an earlier statement carrying them was still running.</summary>
+    public int ResentWhileRunning => Volatile.Read(ref _resentWhileRunning);
+
     /// <summary>Bytes of every execute request body received.</summary>
     public long ExecuteBytes => Interlocked.Read(ref _executeBytes);
 
@@ -102,6 +117,18 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     public void DropNext(int count) => Interlocked.Exchange(ref _drop, count);
 
     public void CommitThenDropNext(int count) => Interlocked.Exchange(ref _commitThenDrop, count);
+
+    /// <summary>Every write (MERGE or INSERT) fails with this error until called again with nulls.</summary>
+    public void FailWrites(string? code, string? message, string? sqlState)
+    {
+        lock (_faultLock)
+        {
+            _failWrites = code is null ? null : (code, message!, sqlState);
+        }
+    }
+
+    /// <summary>Writes failed by <see cref="FailWrites"/>.</summary>
+    public int FailedWrites => Volatile.Read(ref _failedWrites);
 
     /// <summary>The next <paramref name="count"/> MERGEs succeed having written no row (as a PERMISSIVE parse would leave them).</summary>
     public void LoseRowsOfNext(int count) => Interlocked.Exchange(ref _loseRows, count);
@@ -220,38 +247,61 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
 
         _texts.Enqueue(sql);
-        var statement = new Statement(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow + StatementTime);
+        var now = DateTimeOffset.UtcNow;
+        var ready = now + StatementTime;
+        if (ColdUntil is { } warm && warm > ready)
+        {
+            // The warehouse is starting: nothing runs before it is up.
+            ready = warm;
+        }
+
+        var parameters = Parameters(body!["parameters"]?.AsArray());
+        var statement = new Statement(Guid.NewGuid().ToString(), ready) { Operation = Operation(sql), EventIds = BatchIds(sql, parameters) };
+        if (statement.EventIds.Count > 0
+            && _statements.Values.Any(s => !s.Finished && !s.CancelRequested && s.EventIds.Overlaps(statement.EventIds)))
+        {
+            Interlocked.Increment(ref _resentWhileRunning);
+        }
+
         (string Code, string Message, string? SqlState)? fail;
         lock (_faultLock)
         {
             (fail, _fail) = (_fail, null);
-        }
-
-        if (fail is { } f)
-        {
-            statement.Fail(f.Code, f.Message, f.SqlState);
-        }
-        else
-        {
-            try
+            if (fail is null && _failWrites is { } always && statement.Operation is "merge_batch" or "insert_batch")
             {
-                await RunAsync(statement, sql, Parameters(body!["parameters"]?.AsArray()));
-            }
-            catch (MissingTableException ex)
-            {
-                statement.Fail("BAD_REQUEST", $"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{ex.Message}` cannot be found.", "42P01");
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-            {
-                // A constraint of the table refused a row, as a Delta CHECK constraint would.
-                statement.Fail("BAD_REQUEST", $"[DELTA_VIOLATE_CONSTRAINT_WITH_VALUES] {ex.Message}", "23001");
+                fail = always;
+                Interlocked.Increment(ref _failedWrites);
             }
         }
 
         _statements[statement.Id] = statement;
+        if (fail is { } f)
+        {
+            statement.Fail(f.Code, f.Message, f.SqlState);
+            statement.Execution = Task.CompletedTask;
+        }
+        else if (ready <= now)
+        {
+            statement.Execution = ExecuteStatementAsync(statement, sql, parameters);
+            await statement.Execution;
+        }
+        else
+        {
+            // It runs when its time comes, whether or not anyone is still waiting for it, unless it was cancelled first.
+            statement.Execution = Task.Run(async () =>
+            {
+                await Task.Delay(ready - now);
+                if (!statement.CancelRequested)
+                {
+                    await ExecuteStatementAsync(statement, sql, parameters);
+                }
+            });
+        }
+
         if (Interlocked.Decrement(ref _commitThenDrop) >= 0 || roll < RandomFaultRate)
         {
             // Committed, then the reply is lost.
+            statement.ReplyLost = true;
             context.Abort();
             return Results.Empty;
         }
@@ -265,19 +315,59 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         var waited = statement.ReadyAt - DateTimeOffset.UtcNow;
         if (waited > TimeSpan.Zero && waited <= wait)
         {
-            await Task.Delay(waited);
+            await Task.Delay(waited, context.RequestAborted);
+        }
+
+        return await ReplyAsync(statement);
+    }
+
+    private async Task<IResult> Status(HttpContext context, string id)
+    {
+        Requests.Enqueue(("status", DateTimeOffset.UtcNow));
+        return !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
+            : _statements.TryGetValue(id, out var statement) ? await ReplyAsync(statement)
+            : Error(404, "NOT_FOUND", "No such statement.");
+    }
+
+    private async Task<IResult> ReplyAsync(Statement statement)
+    {
+        if (DateTimeOffset.UtcNow >= statement.ReadyAt && !statement.CancelRequested && statement.Execution is { } running)
+        {
+            await running;
         }
 
         return Results.Json(statement.Reply(ChunkSize));
     }
 
-    private IResult Status(HttpContext context, string id)
+    private async Task ExecuteStatementAsync(Statement statement, string sql, Dictionary<string, string?> parameters)
     {
-        Requests.Enqueue(("status", DateTimeOffset.UtcNow));
-        return !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
-            : _statements.TryGetValue(id, out var statement) ? Results.Json(statement.Reply(ChunkSize))
-            : Error(404, "NOT_FOUND", "No such statement.");
+        try
+        {
+            await RunAsync(statement, sql, parameters);
+        }
+        catch (MissingTableException ex)
+        {
+            statement.Fail("BAD_REQUEST", $"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{ex.Message}` cannot be found.", "42P01");
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            // A constraint of the table refused a row, as a Delta CHECK constraint would.
+            statement.Fail("BAD_REQUEST", $"[DELTA_VIOLATE_CONSTRAINT_WITH_VALUES] {ex.Message}", "23001");
+        }
+        finally
+        {
+            statement.Executed = true;
+        }
     }
+
+    private static string Operation(string sql) => sql.Split('\n')[0].Replace("-- usage_tracking:", "", StringComparison.Ordinal).Trim();
+
+    // The event ids a write carries, to see a batch sent again while an earlier attempt still runs.
+    private static HashSet<string> BatchIds(string sql, Dictionary<string, string?> parameters) =>
+        Operation(sql) is "merge_batch" or "insert_batch" && parameters.GetValueOrDefault("batch") is { } batch
+            && JsonNode.Parse(batch) is JsonArray rows
+            ? rows.Select(r => r?["event_id"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal)
+            : [];
 
     private IResult Chunk(HttpContext context, string id, int index) =>
         !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
@@ -593,7 +683,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
     private sealed class Statement(string id, DateTimeOffset readyAt)
     {
-        private string _state = "SUCCEEDED";
+        private volatile string _state = "SUCCEEDED";
         private JsonObject? _error;
         private IReadOnlyList<(string Name, string Type)> _columns = [];
         private IReadOnlyList<string?[]> _rows = [];
@@ -602,14 +692,40 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
         public DateTimeOffset ReadyAt { get; } = readyAt;
 
-        public bool IsDone => DateTimeOffset.UtcNow >= ReadyAt || _state == "CANCELED";
+        public string Operation { get; init; } = "";
+
+        public HashSet<string> EventIds { get; init; } = [];
+
+        public Task? Execution { get; set; }
+
+        public bool Executed { get; set; }
+
+        public bool CancelRequested { get; private set; }
+
+        /// <summary>The emulator dropped the reply on purpose (a fault): the client cannot know this statement.</summary>
+        public bool ReplyLost { get; set; }
+
+        /// <summary>The client was told how the statement ended.</summary>
+        public bool ClientSawEnd { get; private set; }
+
+        public bool Finished => _state == "CANCELED" || Executed || _error is not null;
+
+        public bool IsDone => (DateTimeOffset.UtcNow >= ReadyAt && (Execution?.IsCompleted ?? true)) || _state == "CANCELED";
 
         public void Succeed(IReadOnlyList<(string, string)> columns, IReadOnlyList<string?[]> rows) => (_state, _columns, _rows) = ("SUCCEEDED", columns, rows);
 
         public void Fail(string code, string message, string? sqlState) =>
             (_state, _error) = ("FAILED", new JsonObject { ["error_code"] = code, ["message"] = message, ["sql_state"] = sqlState });
 
-        public void Cancel() => _state = "CANCELED";
+        public void Cancel()
+        {
+            CancelRequested = true;
+            // A cancel that arrives after the statement ran changes nothing: cancelling races completion.
+            if (!Executed && _error is null)
+            {
+                _state = "CANCELED";
+            }
+        }
 
         public JsonObject Reply(int chunkSize)
         {
@@ -620,6 +736,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 return reply;
             }
 
+            ClientSawEnd = true;
             reply["status"] = _error is null ? new JsonObject { ["state"] = _state } : new JsonObject { ["state"] = _state, ["error"] = _error.DeepClone(), ["sql_state"] = _error["sql_state"]?.DeepClone() };
             if (_state != "SUCCEEDED")
             {

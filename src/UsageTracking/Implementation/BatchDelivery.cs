@@ -32,6 +32,8 @@ internal sealed class BatchDelivery
     private StoreSchemaMode? _schema;
     private long _lastSuccessTicks;
     private volatile string? _lastError;
+    private string? _configurationMessage;
+    private DateTimeOffset _configurationReportedAt;
 
     public BatchDelivery(UsageTrackingOptions options, IUsageStore store, Spool spool, DeliveryCounters counters, DropReporter drops,
         HeldBatches held, TrackerMetrics metrics, ILogger logger, TimeProvider time)
@@ -190,6 +192,12 @@ internal sealed class BatchDelivery
         {
             return new(WriteOutcomeKind.Rejected, ex.Message);
         }
+        catch (Exception ex) when (!IsInfrastructure(ex) && Classify(ex) == StoreErrorKind.Configuration)
+        {
+            ReportConfiguration(ex.Message);
+            _lastError = ex.Message;
+            return new(WriteOutcomeKind.Failed, ex.Message);
+        }
         catch (Exception ex)
         {
             var reason = ex switch
@@ -202,6 +210,19 @@ internal sealed class BatchDelivery
             _lastError = reason;
             return new(WriteOutcomeKind.Failed, reason);
         }
+    }
+
+    // Once per distinct message, and again every ten minutes while it lasts: loud, but not a line per batch.
+    private void ReportConfiguration(string message)
+    {
+        var now = _time.GetUtcNow();
+        if (message == _configurationMessage && now - _configurationReportedAt < TimeSpan.FromMinutes(10))
+        {
+            return;
+        }
+
+        (_configurationMessage, _configurationReportedAt) = (message, now);
+        Log.ConfigurationError(_logger, message);
     }
 
     private static bool IsInfrastructure(Exception ex) =>
@@ -327,7 +348,9 @@ internal sealed class BatchDelivery
 
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(Transient),
+            // A configuration error counts towards opening the circuit too, though it is never retried.
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => Transient(ex)
+                || ex is not (BrokenCircuitException or OperationCanceledException) && Classify(ex) == StoreErrorKind.Configuration),
             FailureRatio = 0.5,
             MinimumThroughput = 2,
             SamplingDuration = TimeSpan.FromSeconds(30),

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using UsageTracking.Databricks;
 using UsageTracking.Testing;
@@ -241,7 +242,42 @@ public sealed class DatabricksTests : IAsyncLifetime
         Assert.Contains(DatabricksEmulator.Warehouse, error.Message, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(DatabricksEmulator.Token, error.ToString(), StringComparison.Ordinal);
-        Assert.Equal(StoreErrorKind.Transient, store.Classify(error));
+        Assert.Equal(StoreErrorKind.Configuration, store.Classify(error));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task APermissionError_IsNotRetried_OpensTheCircuit_LogsOneLine_AndTheSpoolKeepsEveryEvent()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var tracker = Tracker(o => { o.BatchSize = 100; o.RetryBudget = TimeSpan.FromSeconds(10); o.BreakDuration = TimeSpan.FromSeconds(2); }, logs: logs);
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        await tracker.FlushAsync();
+        var before = _emulator.Executed("merge_batch");
+        _emulator.FailWrites("PERMISSION_DENIED", "[INSUFFICIENT_PERMISSIONS] User does not have MODIFY on Table.", "42501");
+        for (var round = 0; round < 5; round++)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                tracker.TrackUserAction($"u{i}@example.com", Actions.ExecuteSql);
+            }
+
+            var flush = await tracker.FlushAsync();
+            Assert.False(flush.Completed);
+        }
+
+        // Five batches, no retries: at most one statement each, fewer once the circuit is open.
+        Assert.InRange(_emulator.FailedWrites, 1, 5);
+        var errors = logs.Entries.Where(e => e.Level == LogLevel.Error).ToList();
+        var line = Assert.Single(errors).Message;
+        Assert.Contains(_table, line, StringComparison.Ordinal);
+        Assert.Contains(DatabricksEmulator.Warehouse, line, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(DatabricksEmulator.Token, line, StringComparison.Ordinal);
+
+        _emulator.FailWrites(null, null, null);
+        Assert.True(await Tracking.EventuallyAsync(() => RowsInEmulator() == 101 && tracker.GetHealth().SpoolFiles == 0, TimeSpan.FromSeconds(30)), $"{RowsInEmulator()} rows");
+        Assert.Equal(101, RowsInEmulator());
+        Assert.True(_emulator.Executed("merge_batch") > before);
     }
 
     [Fact(Timeout = 60_000)]
@@ -332,6 +368,24 @@ public sealed class DatabricksTests : IAsyncLifetime
         Assert.Equal(2, _emulator.Executed("insert_batch"));
         Assert.Equal(1, tracker.GetHealth().Spooled);
         Assert.Equal(0, tracker.GetHealth().Retries);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task AColdWarehouse_LeavesNoStatementAbandoned_AndNoBatchSentTwiceWhileRunning()
+    {
+        await using var tracker = Tracker(o => { o.BatchSize = 500; o.RetryBudget = TimeSpan.FromSeconds(4); o.BreakDuration = TimeSpan.FromSeconds(1); });
+        // The warehouse takes 6 s to start: longer than a write's retry budget, as a classic warehouse's minutes are.
+        _emulator.ColdUntil = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(6);
+        for (var i = 0; i < 3_000; i++)
+        {
+            tracker.TrackUserAction($"u{i % 40}@example.com", Actions.ExecuteSql);
+        }
+
+        await tracker.FlushAsync();
+        Assert.True(await Tracking.EventuallyAsync(() => RowsInEmulator() == 3_000 && tracker.GetHealth().SpoolFiles == 0, TimeSpan.FromSeconds(60)), $"{RowsInEmulator()} rows");
+        Assert.Equal(0, _emulator.AbandonedStatements);
+        Assert.Equal(0, _emulator.ResentWhileRunning);
+        Assert.Equal(3_000, RowsInEmulator());
     }
 
     [Fact(Timeout = 60_000)]
