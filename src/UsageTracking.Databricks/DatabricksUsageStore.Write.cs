@@ -27,7 +27,7 @@ public sealed partial class DatabricksUsageStore
             rows.Add(new JsonObject
             {
                 ["event_id"] = e.EventId,
-                ["ts"] = e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+                ["ts"] = Iso(e.Timestamp),
                 ["app_name"] = e.AppName,
                 ["user"] = e.User,
                 ["action"] = mode == StoreSchemaMode.Compat ? e.CompatAction : e.Action,
@@ -85,16 +85,19 @@ public sealed partial class DatabricksUsageStore
         var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false) ?? [];
         var names = UsageColumns.All.Select(c => c.Name).Where(n => columns.Count == 0 || columns.Contains(n)).ToList();
         var values = names.Select(n => n == "timestamp" ? "to_timestamp(s.ts)" : $"s.{n}");
+        // A copy of an event has the event's own timestamp: bounding the target by the batch's earliest one keeps the MERGE
+        // from reading the whole table (its cost, and DELTA_CONCURRENT_APPEND with other writers, grow with the table).
+        var since = new StatementParameter("since", Iso(Earliest(batch)));
         StatementResult merged;
         try
         {
             merged = await RunAsync("merge_batch", $"""
             MERGE INTO {_table} AS t
             USING (SELECT * FROM ({Source}) QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1) AS s
-            ON t.event_id = s.event_id
+            ON t.event_id = s.event_id AND t.timestamp >= to_timestamp(:since)
             WHEN NOT MATCHED THEN INSERT ({string.Join(", ", names)})
             VALUES ({string.Join(", ", values)})
-            """, [parameter], cancellationToken).ConfigureAwait(false);
+            """, [parameter, since], cancellationToken).ConfigureAwait(false);
         }
         catch (StatementCancelledException cancelled) when (cancelled.FinalState is null)
         {
@@ -115,6 +118,12 @@ public sealed partial class DatabricksUsageStore
         return (int)added;
     }
 
+    // A second before the batch's earliest event, so rounding to milliseconds cannot exclude its copy.
+    private static DateTimeOffset Earliest(IReadOnlyList<UsageEvent> batch) =>
+        batch.Min(e => e.Timestamp) is var earliest && earliest > DateTimeOffset.MinValue.AddSeconds(1) ? earliest.AddSeconds(-1) : DateTimeOffset.MinValue;
+
+    private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
     private DatabricksException Unsettled(StatementCancelledException cancelled) =>
         new("UNSETTLED", $"A write to {TableName} on {_client.Where} was cancelled and did not end within {StatementClient.SettleTimeout.TotalSeconds:0} s; the batch is kept until it has.",
             null, transient: false) { IsUncertain = true };
@@ -122,7 +131,7 @@ public sealed partial class DatabricksUsageStore
     /// <summary>How many of the batch's events the table holds (by event id, within the batch's time span).</summary>
     private async Task<long> PresentAsync(IReadOnlyList<UsageEvent> batch, StatementParameter source, CancellationToken cancellationToken)
     {
-        var since = batch.Min(e => e.Timestamp).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var since = Iso(Earliest(batch));
         var result = await RunAsync("confirm_batch", $"""
             SELECT count(DISTINCT t.event_id) AS present FROM {_table} AS t
             WHERE t.timestamp >= to_timestamp(:since)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using UsageTracking.Analytics;
 using UsageTracking.Sql;
 
 namespace UsageTracking.Databricks;
@@ -18,7 +19,7 @@ namespace UsageTracking.Databricks;
 /// Every statement starts with a <c>-- usage_tracking:&lt;operation&gt;</c> comment, which labels it in the warehouse's query
 /// history. The parts: schema (<c>.Schema.cs</c>), writes (<c>.Write.cs</c>), reads (<c>.Read.cs</c>), retention (<c>.Retention.cs</c>).
 /// </summary>
-public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IUsageRetention
+public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention
 {
     private readonly StatementClient _client;
     private readonly DatabricksSqlSource _sql;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UsageTracking.Databricks;
+using UsageTracking.Analytics;
 using UsageTracking.Sql;
 
 [assembly: UsageTracking.UsageStoreProvider(typeof(DatabricksStoreProvider))]
@@ -38,6 +39,7 @@ public static class DatabricksUsageStoreServiceCollectionExtensions
             sp.GetService<ILoggerFactory>()?.CreateLogger<DatabricksUsageStore>(), sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore>(sp => sp.GetRequiredService<DatabricksUsageStore>());
         services.TryAddSingleton<IUsageReader>(sp => sp.GetRequiredService<DatabricksUsageStore>());
+        services.TryAddSingleton<IUsageAggregates>(sp => sp.GetRequiredService<DatabricksUsageStore>());
         services.TryAddSingleton<IUsageRetention>(sp => sp.GetRequiredService<DatabricksUsageStore>());
         services.TryAddSingleton<IUsageSqlSource>(sp => sp.GetRequiredService<DatabricksUsageStore>().SqlSource);
         services.AddSingleton(new UsageStoreRegistration("databricks"));

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using UsageTracking.Analytics;
 using UsageTracking.Databricks;
 using UsageTracking.Sqlite;
 
@@ -50,6 +51,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private long _executeBytes;
     private int _resentWhileRunning;
     private int _failedWrites;
+    private readonly ConcurrentDictionary<string, string?> _lastParameters = new();
     private (string Code, string Message, string? SqlState)? _failWrites;
 
     private DatabricksEmulator(WebApplication app)
@@ -99,6 +101,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
     /// <summary>Writes whose events were sent again while an earlier statement carrying them was still running.</summary>
     public int ResentWhileRunning => Volatile.Read(ref _resentWhileRunning);
+
+    /// <summary>The value the last statement carrying a parameter of this name gave it.</summary>
+    public string? LastParameter(string name) => _lastParameters.GetValueOrDefault(name);
 
     /// <summary>Bytes of every execute request body received.</summary>
     public long ExecuteBytes => Interlocked.Read(ref _executeBytes);
@@ -256,6 +261,11 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
 
         var parameters = Parameters(body!["parameters"]?.AsArray());
+        foreach (var (name, value) in parameters)
+        {
+            _lastParameters[name] = value;
+        }
+
         var statement = new Statement(Guid.NewGuid().ToString(), ready) { Operation = Operation(sql), EventIds = BatchIds(sql, parameters) };
         if (statement.EventIds.Count > 0
             && _statements.Values.Any(s => !s.Finished && !s.CancelRequested && s.EventIds.Overlaps(statement.EventIds)))
@@ -481,6 +491,35 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 await store.EnsureSchemaAsync(allowUpgrade: false, default);
                 await store.WriteBatchAsync(events, default);
                 statement.Succeed([("num_affected_rows", "LONG"), ("num_inserted_rows", "LONG")], [[$"{Count(table) - before}", $"{Count(table) - before}"]]);
+                break;
+            case "aggregate_hourly" or "aggregate_users" or "aggregate_sessions" or "aggregate_durations":
+                // The warehouse's GROUP BY, carried out by the SQLite store's own aggregates over the same rows.
+                var aggregates = await store.GetAggregatesAsync(Query(), AggregateParts.All, default);
+                static string Hour(DateTimeOffset hour) => (hour.ToUnixTimeSeconds() / 3600).ToString(CultureInfo.InvariantCulture);
+                static string Day(DateOnly day) => (day.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber).ToString(CultureInfo.InvariantCulture);
+                string N(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+                switch (operation)
+                {
+                    case "aggregate_hourly":
+                        statement.Succeed([("hour_index", "LONG"), ("action", "STRING"), ("model", "STRING"), ("events", "LONG"), ("errors", "LONG"), ("duration_count", "LONG"),
+                            ("duration_sum", "DOUBLE"), ("input_tokens", "LONG"), ("output_tokens", "LONG"), ("cost_usd", "DECIMAL")],
+                            aggregates.Hourly.Select(h => new[] { Hour(h.Hour), h.Action, h.Model, $"{h.Events}", $"{h.Errors}", $"{h.DurationCount}", N(h.DurationSum),
+                                $"{h.InputTokens}", $"{h.OutputTokens}", h.CostUsd.ToString(CultureInfo.InvariantCulture) }).ToList<string?[]>());
+                        break;
+                    case "aggregate_users":
+                        statement.Succeed([("day_index", "LONG"), ("user", "STRING"), ("events", "LONG"), ("errors", "LONG")],
+                            aggregates.Users.Select(u => new[] { Day(u.Day), u.User, $"{u.Events}", $"{u.Errors}" }).ToList<string?[]>());
+                        break;
+                    case "aggregate_sessions":
+                        statement.Succeed([("day_index", "LONG"), ("action", "STRING"), ("sessions", "LONG")],
+                            aggregates.Sessions.Select(x => new[] { Day(x.Day), x.Action, $"{x.Sessions}" }).ToList<string?[]>());
+                        break;
+                    default:
+                        statement.Succeed([("hour_index", "LONG"), ("bucket", "INT"), ("events", "LONG")],
+                            aggregates.Durations.Select(d => new[] { Hour(d.Hour), $"{d.Bucket}", $"{d.Events}" }).ToList<string?[]>());
+                        break;
+                }
+
                 break;
             case "confirm_batch":
                 var ids = JsonNode.Parse(p["batch"]!)!.AsArray().Select(n => n?["event_id"]?.GetValue<string>()).Where(id => id is not null).Distinct().ToList();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
+using UsageTracking.Analytics;
 using UsageTracking.Databricks;
 using UsageTracking.Testing;
 using UsageTracking.Tests.Support;
@@ -158,6 +159,19 @@ public sealed class DatabricksTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task TheMerge_ReadsOnlyTheBatchsTimeSpanOfTheTable()
+    {
+        await using var store = new DatabricksUsageStore(_emulator.Settings(), _table);
+        await store.EnsureSchemaAsync(true, default);
+        var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, 250, TimeSpan.Zero);
+        await store.WriteBatchAsync([new UsageEvent { EventId = "e1", Timestamp = at, AppName = "a", User = "u", Action = "x" }, new UsageEvent { EventId = "e2", Timestamp = at.AddHours(1), AppName = "a", User = "u", Action = "x" }], default);
+
+        var merge = _emulator.StatementTexts.Last(t => t.StartsWith("-- usage_tracking:merge_batch", StringComparison.Ordinal));
+        Assert.Contains("ON t.event_id = s.event_id AND t.timestamp >= to_timestamp(:since)", merge, StringComparison.Ordinal);
+        Assert.Equal("2026-11-30T11:59:59.250Z", _emulator.LastParameter("since"));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task AReplayedBatchTheTableAlreadyHolds_IsConfirmed_NotWrittenTwice()
     {
         await using var tracker = Tracker(o => o.BatchSize = 100);
@@ -193,6 +207,41 @@ public sealed class DatabricksTests : IAsyncLifetime
         // 100 × 400 characters of 3 UTF-8 bytes is 120 KB; as \uXXXX escapes, twice over, it would be 280 KB.
         Assert.InRange(sent, 100 * detail.Length * 3, 100 * detail.Length * 3 + 60_000);
         Assert.Equal(101, RowsInEmulator());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AThirtyDayDashboard_IsAHandfulOfGroupByStatements_NeverTheRawRows_AndEqualsSqlite()
+    {
+        var now = new DateTimeOffset(2026, 11, 30, 18, 0, 0, TimeSpan.Zero);
+        var random = new Random(7);
+        var events = Enumerable.Range(0, 3_000).Select(i => new UsageEvent
+        {
+            EventId = Guid.NewGuid().ToString(),
+            Timestamp = now.AddMinutes(-random.Next(0, 30 * 24 * 60)),
+            AppName = "dash",
+            User = $"u{random.Next(25)}@example.com",
+            SessionId = $"s{random.Next(300)}",
+            Action = UsageActions.Funnel[random.Next(UsageActions.Funnel.Count)],
+            DurationMs = random.Next(1, 5_000),
+            IsError = random.Next(20) == 0,
+        }).ToList();
+        await using var databricks = new DatabricksUsageStore(_emulator.Settings(), _table);
+        await databricks.EnsureSchemaAsync(true, default);
+        await databricks.WriteBatchAsync(events, default);
+        using var folder = new TempFolder();
+        await using var sqlite = new UsageTracking.Sqlite.SqliteUsageStore(folder.Database);
+        await sqlite.EnsureSchemaAsync(true, default);
+        await sqlite.WriteBatchAsync(events, default);
+
+        var query = DashboardQuery.Last(TimeSpan.FromDays(30), now, "dash");
+        var before = _emulator.ExecutedTotal;
+        var fromWarehouse = await new UsageTracking.Analytics.UsageAnalytics(databricks, databricks, new FixedTime(now)).GetDashboardAsync(query);
+        var statements = _emulator.ExecutedTotal - before;
+        var fromSqlite = await new UsageTracking.Analytics.UsageAnalytics(sqlite, sqlite, new FixedTime(now)).GetDashboardAsync(query);
+
+        Assert.Equal(0, _emulator.Executed("read_events"));
+        Assert.InRange(statements, 1, 10);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(fromSqlite), System.Text.Json.JsonSerializer.Serialize(fromWarehouse));
     }
 
     [Fact(Timeout = 60_000)]
