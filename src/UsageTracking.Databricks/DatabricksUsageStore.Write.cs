@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -13,6 +14,12 @@ public sealed partial class DatabricksUsageStore
     // The batch parameter as rows. FAILFAST: a field that does not fit its type fails the statement (SQLSTATE 22023) instead
     // of nulling the whole array, which would leave inline() no rows and a MERGE that "succeeds" having written nothing.
     private const string Source = $"SELECT * FROM (SELECT inline(from_json(:batch, '{BatchType}', map('mode', 'FAILFAST'))))";
+
+    /// <summary>
+    /// The most JSON one MERGE carries: the API has no documented cap on a parameter, but large requests fail in practice
+    /// (databricks-sql-python #592), and a few MiB per commit is plenty.
+    /// </summary>
+    internal const int MaxStatementBytes = 4 << 20;
 
     private static readonly JsonSerializerOptions Json = new(StatementClient.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
@@ -43,9 +50,11 @@ public sealed partial class DatabricksUsageStore
             });
         }
 
-        var parameter = new StatementParameter("batch", rows.ToJsonString(Json));
         if (mode == StoreSchemaMode.Compat)
         {
+            // One statement, whatever its size: a plain INSERT split in two could leave half committed and the retry
+            // would add that half again.
+            var parameter = new StatementParameter("batch", rows.ToJsonString(Json));
             try
             {
                 var inserted = await RunAsync("insert_batch", $"""
@@ -84,6 +93,45 @@ public sealed partial class DatabricksUsageStore
         // The columns of UsageColumns the table has (a table the store may not alter can lack is_error).
         var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false) ?? [];
         var names = UsageColumns.All.Select(c => c.Name).Where(n => columns.Count == 0 || columns.Contains(n)).ToList();
+        long added = 0;
+        foreach (var (events, json) in Chunks(batch, rows))
+        {
+            // Each chunk is its own MERGE: keyed by event id, so if a later one fails, repeating the batch adds nothing twice.
+            added += await MergeAsync(events, new StatementParameter("batch", json), names, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (int)added;
+    }
+
+    /// <summary>The batch as statements of at most <see cref="MaxStatementBytes"/> of JSON each (one event at least).</summary>
+    private static IEnumerable<(List<UsageEvent> Events, string Json)> Chunks(IReadOnlyList<UsageEvent> batch, JsonArray rows)
+    {
+        var events = new List<UsageEvent>();
+        var json = new StringBuilder("[");
+        var bytes = 2;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var row = rows[i]!.ToJsonString(Json);
+            var size = Encoding.UTF8.GetByteCount(row) + 1;
+            if (events.Count > 0 && bytes + size > MaxStatementBytes)
+            {
+                yield return (events, json.Append(']').ToString());
+                (events, json, bytes) = ([], new StringBuilder("["), 2);
+            }
+
+            json.Append(events.Count == 0 ? "" : ",").Append(row);
+            events.Add(batch[i]);
+            bytes += size;
+        }
+
+        if (events.Count > 0)
+        {
+            yield return (events, json.Append(']').ToString());
+        }
+    }
+
+    private async Task<long> MergeAsync(List<UsageEvent> batch, StatementParameter parameter, List<string> names, CancellationToken cancellationToken)
+    {
         var values = names.Select(n => n == "timestamp" ? "to_timestamp(s.ts)" : $"s.{n}");
         // A copy of an event has the event's own timestamp: bounding the target by the batch's earliest one keeps the MERGE
         // from reading the whole table (its cost, and DELTA_CONCURRENT_APPEND with other writers, grow with the table).
@@ -105,6 +153,7 @@ public sealed partial class DatabricksUsageStore
             // MERGE's event ids make the replay safe.
             throw Unsettled(cancelled);
         }
+
         var expected = batch.Where(e => e.EventId is not null).Select(e => e.EventId).Distinct(StringComparer.Ordinal).Count() + batch.Count(e => e.EventId is null);
         var added = Inserted(merged, expected);
         if (added < expected && await PresentAsync(batch, parameter, cancellationToken).ConfigureAwait(false) is var present && present < expected)
@@ -115,7 +164,7 @@ public sealed partial class DatabricksUsageStore
                 null, transient: true);
         }
 
-        return (int)added;
+        return added;
     }
 
     // A second before the batch's earliest event, so rounding to milliseconds cannot exclude its copy.

@@ -105,6 +105,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     /// <summary>The value the last statement carrying a parameter of this name gave it.</summary>
     public string? LastParameter(string name) => _lastParameters.GetValueOrDefault(name);
 
+    /// <summary>The largest execute request body received.</summary>
+    public long LargestExecuteBytes { get; private set; }
+
     /// <summary>Bytes of every execute request body received.</summary>
     public long ExecuteBytes => Interlocked.Read(ref _executeBytes);
 
@@ -219,7 +222,13 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         Requests.Enqueue(("execute", DateTimeOffset.UtcNow));
         using var raw = new StreamReader(context.Request.Body, System.Text.Encoding.UTF8);
         var text = await raw.ReadToEndAsync();
-        Interlocked.Add(ref _executeBytes, System.Text.Encoding.UTF8.GetByteCount(text));
+        var size = System.Text.Encoding.UTF8.GetByteCount(text);
+        Interlocked.Add(ref _executeBytes, size);
+        lock (_faultLock)
+        {
+            LargestExecuteBytes = Math.Max(LargestExecuteBytes, size);
+        }
+
         var body = JsonNode.Parse(text);
         var sql = body?["statement"]?.GetValue<string>() ?? "";
         if (body?["warehouse_id"]?.GetValue<string>() != Warehouse)

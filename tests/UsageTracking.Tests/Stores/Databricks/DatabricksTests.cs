@@ -190,6 +190,24 @@ public sealed class DatabricksTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task ABatchLargerThanAStatementShouldCarry_IsWrittenInSeveralMerges_AllLanding()
+    {
+        await using var store = new DatabricksUsageStore(_emulator.Settings(), _table);
+        await store.EnsureSchemaAsync(true, default);
+        var detail = new string('x', 2_000);
+        var batch = Enumerable.Range(0, 5_000).Select(i => new UsageEvent
+        {
+            EventId = Guid.NewGuid().ToString(), Timestamp = DateTimeOffset.UtcNow, AppName = "a", User = $"u{i}", Action = "x", Detail = detail,
+        }).ToList();
+
+        Assert.Equal(5_000, await store.WriteBatchAsync(batch, default));
+        Assert.Equal(5_000, RowsInEmulator());
+        Assert.True(_emulator.Executed("merge_batch") >= 3, $"{_emulator.Executed("merge_batch")} merges for about 10 MB");
+        // The batch's JSON is sent as a JSON string inside the request, so its quotes are escaped once more.
+        Assert.InRange(_emulator.LargestExecuteBytes, 1, (DatabricksUsageStore.MaxStatementBytes * 11 / 10) + 10_000);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task NonAsciiText_TravelsAsUtf8_NotAsEscapes()
     {
         await using var tracker = Tracker(o => o.BatchSize = 100);
