@@ -5,6 +5,12 @@ namespace UsageTracking.Databricks;
 public sealed partial class DatabricksUsageStore
 {
     /// <inheritdoc />
+    public bool CleansUpPeriodically => false;
+
+    /// <inheritdoc />
+    public string RetentionAdvice => "schedule sql/databricks/retention.sql as a Databricks job (one for the whole table, each app with its own days), or run `usage cleanup` on a schedule";
+
+    /// <inheritdoc />
     public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, string? appName, CancellationToken cancellationToken)
     {
         if (await DescribeAsync(cancellationToken).ConfigureAwait(false) is null)

@@ -39,6 +39,16 @@ public interface IUsageRetention
     /// <param name="users">The users as stored (for hashed users, their hashes).</param>
     /// <param name="cancellationToken">Cancels the deletion.</param>
     Task<long> DeleteUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the tracker runs this store's retention on its own loop (<see cref="UsageTrackingOptions.CleanupInterval"/>).
+    /// A warehouse store says no: a DELETE every few hours from every app instance keeps the warehouse from ever stopping,
+    /// and retention of a shared table is one scheduled job's work. <c>usage cleanup</c> runs it on demand either way.
+    /// </summary>
+    bool CleansUpPeriodically => true;
+
+    /// <summary>Where to read how retention runs for this store when <see cref="CleansUpPeriodically"/> is false.</summary>
+    string? RetentionAdvice => null;
 }
 
 /// <summary>A store that keeps pre-aggregated tables beside the usage table, which other tools' writes can leave behind.</summary>

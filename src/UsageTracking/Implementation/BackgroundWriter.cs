@@ -53,9 +53,13 @@ internal sealed class BackgroundWriter : IAsyncDisposable
         _delivery = new BatchDelivery(options, store, spool, counters, drops, _held, metrics, logger, time);
         _replay = new SpoolReplay(spool, _delivery, normalizer, counters, logger, time, _batchSize);
         _delivery.StoreRecovered += _replay.Resume;
-        if (options.RetentionDays > 0 && retention is not null)
+        if (options.RetentionDays > 0 && retention is { CleansUpPeriodically: true })
         {
             _retention = new RetentionLoop(options, retention, logger, time);
+        }
+        else if (options.RetentionDays > 0 && retention is { RetentionAdvice: var advice })
+        {
+            Log.RetentionNotPeriodic(logger, options.RetentionDays, advice ?? "run `usage cleanup` on a schedule");
         }
     }
 

@@ -68,6 +68,9 @@ internal static partial class Log
     [LoggerMessage(21, LogLevel.Information, "Every usage event kept in memory while the spool could not take it has found its way to the store or the spool.")]
     public static partial void NoLongerHolding(ILogger logger);
 
+    [LoggerMessage(23, LogLevel.Information, "Rows older than {Days} days are not deleted by this tracker on this store: {Advice}.")]
+    public static partial void RetentionNotPeriodic(ILogger logger, int days, string advice);
+
     [LoggerMessage(22, LogLevel.Error, "The usage store refuses every write until its configuration is fixed; events wait in the spool: {Reason}")]
     public static partial void ConfigurationError(ILogger logger, string reason);
 }

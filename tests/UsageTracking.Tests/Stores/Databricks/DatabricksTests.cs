@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using UsageTracking.Analytics;
@@ -205,6 +206,35 @@ public sealed class DatabricksTests : IAsyncLifetime
         Assert.True(_emulator.Executed("merge_batch") >= 3, $"{_emulator.Executed("merge_batch")} merges for about 10 MB");
         // The batch's JSON is sent as a JSON string inside the request, so its quotes are escaped once more.
         Assert.InRange(_emulator.LargestExecuteBytes, 1, (DatabricksUsageStore.MaxStatementBytes * 11 / 10) + 10_000);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AnIdleTracker_SendsNoStatement_AndLeavesRetentionToAScheduledJob_SayingSo()
+    {
+        var logs = new CapturingLoggerProvider();
+        // Through DI, as an app registers the store: with its retention capability, which the tracker would run on a loop.
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddDatabricksUsageStore(configure: o => { o.Settings = _emulator.Settings(); o.TableName = _table; });
+        services.AddUsageTracking(o =>
+        {
+            (o.Store, o.AppName, o.DataDirectory, o.SpoolDirectory) = ("databricks", "idle", _folder.Path, _folder.Spool);
+            (o.FlushInterval, o.CleanupInterval, o.RetentionDays) = (TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 30);
+        });
+        await using var provider = services.BuildServiceProvider();
+        Assert.False(provider.GetRequiredService<IUsageRetention>().CleansUpPeriodically);
+        var tracker = provider.GetRequiredService<IUsageTracker>();
+        tracker.TrackUserAction("ann@example.com", Actions.AppStart);
+        Assert.True((await tracker.FlushAsync()).Completed);
+        var before = _emulator.ExecutedTotal;
+
+        // Several flush intervals and cleanup intervals with nothing tracked.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(before, _emulator.ExecutedTotal);
+        Assert.Equal(0, _emulator.Executed("delete_older"));
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("sql/databricks/retention.sql", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 60_000)]
