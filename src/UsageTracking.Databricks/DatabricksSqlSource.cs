@@ -29,6 +29,9 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
         _client = new StatementClient(settings, time ?? TimeProvider.System, handler);
     }
 
+    /// <summary>Under the 25 MiB an INLINE result may hold (beyond it the warehouse aborts the statement): a larger result is cut and flagged.</summary>
+    internal const long InlineByteLimit = 24L << 20;
+
     /// <inheritdoc />
     public SqlDialect Dialect => SqlDialect.Databricks;
 
@@ -67,7 +70,7 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
         try
         {
             // The label shows in the warehouse's query history which statements the query app ran.
-            var result = await _client.ExecuteAsync($"-- usage_tracking:query\n{sql}", [], timer.Token).ConfigureAwait(false);
+            var result = await _client.ExecuteAsync($"-- usage_tracking:query\n{sql}", [], timer.Token, byteLimit: InlineByteLimit).ConfigureAwait(false);
             if (result.Rows.Any(row => row.Any(value => value is { Length: var length } && length > limits.MaxValueBytes)))
             {
                 throw new SqlQueryException(limits.ValueTooLarge);
@@ -156,13 +159,16 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
         {
             if (++_index >= result.Rows.Count)
             {
-                return ValueTask.FromResult(false);
+                // The rows so far are not the whole answer: a download must fail rather than look complete.
+                return result.Truncated
+                    ? throw new SqlQueryException($"The warehouse returns at most {InlineByteLimit / (1024 * 1024)} MiB per query and this result is larger; select fewer rows or columns.")
+                    : ValueTask.FromResult(false);
             }
 
             var row = result.Rows[_index];
             for (var i = 0; i < Current.Length; i++)
             {
-                Current[i] = result.Value(row, result.Columns[i].Name);
+                Current[i] = result.ValueAt(row, i);
             }
 
             return ValueTask.FromResult(true);

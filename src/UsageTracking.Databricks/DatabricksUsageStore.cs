@@ -88,11 +88,12 @@ public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IU
     /// <summary>Runs a statement of the tests' own (creating and dropping scratch tables in the live suite).</summary>
     internal Task ExecuteForTestsAsync(string sql) => RunAsync("test", sql, [], default);
 
-    private async Task<StatementResult> RunAsync(string operation, string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken)
+    private async Task<StatementResult> RunAsync(string operation, string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken,
+        long? byteLimit = null)
     {
         try
         {
-            return await _client.ExecuteAsync($"-- usage_tracking:{operation}\n{sql}", parameters, cancellationToken).ConfigureAwait(false);
+            return await _client.ExecuteAsync($"-- usage_tracking:{operation}\n{sql}", parameters, cancellationToken, byteLimit).ConfigureAwait(false);
         }
         catch (DatabricksException ex) when (ex.ErrorCode is "PERMISSION_DENIED" or "UNAUTHENTICATED" or "NOT_FOUND" || ex.HttpStatus is 401 or 403 or 404
             || ex.SqlState?.StartsWith("42", StringComparison.Ordinal) == true)

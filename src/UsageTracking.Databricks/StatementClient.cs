@@ -12,6 +12,9 @@ internal sealed record StatementParameter(string Name, string? Value, string Typ
 /// <summary>A finished statement's rows, every value as the JSON_ARRAY format gives it (a string or null), with the column types.</summary>
 internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)> Columns, IReadOnlyList<string?[]> Rows)
 {
+    /// <summary>The warehouse cut the result at the request's <c>row_limit</c> or <c>byte_limit</c> (<c>manifest.truncated</c>).</summary>
+    public bool Truncated { get; init; }
+
     /// <summary>
     /// The value of <paramref name="column"/> in <paramref name="row"/>, converted by the manifest's <c>type_name</c>:
     /// integers to long, DOUBLE/FLOAT to double, DECIMAL to decimal, BOOLEAN to bool, DATE to DateOnly, TIMESTAMP to a UTC
@@ -19,17 +22,21 @@ internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)>
     /// </summary>
     public object? Value(string?[] row, string column)
     {
-        var index = -1;
         for (var i = 0; i < Columns.Count; i++)
         {
             if (string.Equals(Columns[i].Name, column, StringComparison.OrdinalIgnoreCase))
             {
-                index = i;
-                break;
+                return ValueAt(row, i);
             }
         }
 
-        if (index < 0 || index >= row.Length || row[index] is not { } text)
+        return null;
+    }
+
+    /// <summary>The value at a column's position: a result may have two columns of one name (<c>SELECT a.id, b.id</c>).</summary>
+    public object? ValueAt(string?[] row, int index)
+    {
+        if (index < 0 || index >= row.Length || index >= Columns.Count || row[index] is not { } text)
         {
             return null;
         }
@@ -39,7 +46,8 @@ internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)>
         {
             "LONG" or "INT" or "SHORT" or "BYTE" => long.Parse(text, invariant),
             "DOUBLE" or "FLOAT" => double.Parse(text, invariant),
-            "DECIMAL" => decimal.Parse(text, System.Globalization.NumberStyles.Float, invariant),
+            // DECIMAL(38, s) can hold more digits than decimal's 28-29: such a value arrives as the nearest double.
+            "DECIMAL" => decimal.TryParse(text, System.Globalization.NumberStyles.Float, invariant, out var exact) ? exact : double.Parse(text, invariant),
             "BOOLEAN" => bool.Parse(text),
             "DATE" => DateOnly.Parse(text, invariant),
             "TIMESTAMP" => DateTimeOffset.Parse(text, invariant, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal),
@@ -49,8 +57,8 @@ internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)>
 }
 
 /// <summary>
-/// The SQL Statement Execution API: execute with a hybrid wait (<c>wait_timeout</c> 30 s, then <c>CONTINUE</c>), poll with
-/// backoff to a terminal state, follow <c>next_chunk_index</c> to the last chunk, cancel when the caller cancels. A 429 or
+/// The SQL Statement Execution API: execute without waiting (<c>wait_timeout</c> 0 s: the id comes back at once), poll with
+/// backoff to a terminal state (a statement the caller stops waiting for is cancelled and polled to its end), follow <c>next_chunk_index</c> to the last chunk, cancel when the caller cancels. A 429 or
 /// 503 means the request was not executed, so it is repeated after <c>Retry-After</c> (a few times, bounded); anything else
 /// is the caller's to classify. The token is sent only in the Authorization header and never appears in an exception.
 /// </summary>
@@ -89,7 +97,9 @@ internal sealed class StatementClient : IDisposable
 
     public string Where => _settings.ToString();
 
-    public async Task<StatementResult> ExecuteAsync(string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken)
+    /// <summary>Runs one statement to its end; <paramref name="byteLimit"/> and <paramref name="rowLimit"/> cut its result (see <see cref="StatementResult.Truncated"/>).</summary>
+    public async Task<StatementResult> ExecuteAsync(string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken,
+        long? byteLimit = null, long? rowLimit = null)
     {
         var body = new JsonObject
         {
@@ -102,6 +112,16 @@ internal sealed class StatementClient : IDisposable
             ["format"] = "JSON_ARRAY",
             ["parameters"] = new JsonArray(parameters.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["value"] = p.Value, ["type"] = p.Type }).ToArray()),
         };
+        if (byteLimit is { } bytes)
+        {
+            body["byte_limit"] = bytes;
+        }
+
+        if (rowLimit is { } limit)
+        {
+            body["row_limit"] = limit;
+        }
+
 
         Interlocked.Increment(ref _statements);
         var reply = await SendAsync(HttpMethod.Post, "api/2.0/sql/statements", body, idempotent: false, cancellationToken).ConfigureAwait(false);
@@ -167,7 +187,7 @@ internal sealed class StatementClient : IDisposable
             throw new DatabricksException("TRUNCATED_RESULT", $"The result had {expectedChunks} chunks but only {chunks} were returned.", null, transient: true);
         }
 
-        return new StatementResult(columns, rows);
+        return new StatementResult(columns, rows) { Truncated = reply["manifest"]?["truncated"]?.GetValue<bool>() ?? false };
     }
 
     /// <summary>

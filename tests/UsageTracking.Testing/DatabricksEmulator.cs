@@ -105,6 +105,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     /// <summary>The value the last statement carrying a parameter of this name gave it.</summary>
     public string? LastParameter(string name) => _lastParameters.GetValueOrDefault(name);
 
+    /// <summary>The most rows one read_events statement produced.</summary>
+    public int LargestResultRows { get; private set; }
+
     /// <summary>The largest execute request body received.</summary>
     public long LargestExecuteBytes { get; private set; }
 
@@ -275,7 +278,10 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             _lastParameters[name] = value;
         }
 
-        var statement = new Statement(Guid.NewGuid().ToString(), ready) { Operation = Operation(sql), EventIds = BatchIds(sql, parameters) };
+        var statement = new Statement(Guid.NewGuid().ToString(), ready)
+        {
+            Operation = Operation(sql), EventIds = BatchIds(sql, parameters), ByteLimit = body["byte_limit"]?.GetValue<long>(),
+        };
         if (statement.EventIds.Count > 0
             && _statements.Values.Any(s => !s.Finished && !s.CancelRequested && s.EventIds.Overlaps(statement.EventIds)))
         {
@@ -547,7 +553,27 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 break;
             case "read_events":
                 var rows = new List<string?[]>();
+                var all = new List<UsageEvent>();
                 await foreach (var e in store.ReadEventsAsync(Query(), default))
+                {
+                    all.Add(e);
+                }
+
+                IEnumerable<UsageEvent> page = all;
+                if (sql.Contains("ORDER BY timestamp, coalesce(event_id, '')", StringComparison.Ordinal))
+                {
+                    // Keyset paging: after the last row of the previous page, in (timestamp, event_id) order, LIMIT n.
+                    page = all.OrderBy(e => e.Timestamp).ThenBy(e => e.EventId ?? "", StringComparer.Ordinal);
+                    if (p.GetValueOrDefault("after_ts") is { } afterTs)
+                    {
+                        var (ts, id) = (DateTimeOffset.Parse(afterTs, CultureInfo.InvariantCulture), p.GetValueOrDefault("after_id") ?? "");
+                        page = page.Where(e => e.Timestamp > ts || (e.Timestamp == ts && string.CompareOrdinal(e.EventId ?? "", id) > 0));
+                    }
+
+                    page = page.Take(int.Parse(System.Text.RegularExpressions.Regex.Match(sql, @"LIMIT (\d+)").Groups[1].Value, CultureInfo.InvariantCulture));
+                }
+
+                foreach (var e in page)
                 {
                     rows.Add([Ts(e.Timestamp), e.AppName, e.User, e.Action, e.EventId, e.SessionId, e.Detail,
                         e.DurationMs?.ToString("R", CultureInfo.InvariantCulture), e.Model, e.InputTokens?.ToString(CultureInfo.InvariantCulture),
@@ -560,6 +586,11 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 var present = Describe(table)!.Select(r => r[0]).ToHashSet(StringComparer.OrdinalIgnoreCase);
                 var keep = Enumerable.Range(0, columns.Length).Where(i => present.Contains(columns[i].Item1)).ToArray();
                 statement.Succeed(keep.Select(i => columns[i]).ToList(), rows.Select(r => keep.Select(i => r[i]).ToArray()).ToList());
+                lock (_faultLock)
+                {
+                    LargestResultRows = Math.Max(LargestResultRows, rows.Count);
+                }
+
                 break;
             case "delete_older":
                 var deleted = await store.DeleteOlderThanAsync(DateTimeOffset.Parse(p["cutoff"]!, CultureInfo.InvariantCulture), p.GetValueOrDefault("app"), default);
@@ -731,6 +762,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
     private sealed class Statement(string id, DateTimeOffset readyAt)
     {
+        /// <summary>The most an INLINE result may hold: beyond it the warehouse aborts the statement.</summary>
+        private const long InlineLimit = 25L << 20;
+
         private volatile string _state = "SUCCEEDED";
         private JsonObject? _error;
         private IReadOnlyList<(string Name, string Type)> _columns = [];
@@ -760,7 +794,37 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
         public bool IsDone => (DateTimeOffset.UtcNow >= ReadyAt && (Execution?.IsCompleted ?? true)) || _state == "CANCELED";
 
-        public void Succeed(IReadOnlyList<(string, string)> columns, IReadOnlyList<string?[]> rows) => (_state, _columns, _rows) = ("SUCCEEDED", columns, rows);
+        /// <summary>The request's byte_limit: the result is cut there and flagged truncated.</summary>
+        public long? ByteLimit { get; init; }
+
+        private bool _truncated;
+
+        public void Succeed(IReadOnlyList<(string, string)> columns, IReadOnlyList<string?[]> rows)
+        {
+            // What an INLINE JSON_ARRAY result weighs, near enough: the values, quoted, with separators.
+            long size = 0;
+            var kept = 0;
+            foreach (var row in rows)
+            {
+                var rowSize = row.Sum(v => (v?.Length ?? 4) + 3) + 2;
+                if (ByteLimit is { } limit && size + rowSize > limit)
+                {
+                    _truncated = true;
+                    break;
+                }
+
+                size += rowSize;
+                kept++;
+            }
+
+            if (!_truncated && size > InlineLimit)
+            {
+                Fail("BAD_REQUEST", $"Inline byte limit exceeded. Statement produced more than {InlineLimit} bytes of inline data.", null);
+                return;
+            }
+
+            (_state, _columns, _rows) = ("SUCCEEDED", columns, _truncated ? rows.Take(kept).ToList() : rows);
+        }
 
         public void Fail(string code, string message, string? sqlState) =>
             (_state, _error) = ("FAILED", new JsonObject { ["error_code"] = code, ["message"] = message, ["sql_state"] = sqlState });
@@ -802,7 +866,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 },
                 ["total_row_count"] = _rows.Count,
                 ["total_chunk_count"] = chunks,
-                ["truncated"] = false,
+                ["truncated"] = _truncated,
             };
             reply["result"] = ChunkReply(0, chunkSize);
             return reply;

@@ -66,6 +66,45 @@ public sealed class DatabricksDataSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AResultLargerThanTheWarehouseReturns_FailsAtItsEnd_NeverLooksComplete()
+    {
+        await using (var connection = new SqliteConnection($"Data Source={_warehouse.Database}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE wide (id INTEGER, body TEXT);
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 14000) INSERT INTO wide SELECT i, printf('%.2000c', 'w') FROM n;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        using var source = new DatabricksSqlSource(_warehouse.Settings(), "main.demo.wide");
+        await using var reader = await source.OpenAsync("SELECT id, body FROM `main`.`demo`.`wide` ORDER BY id", new SqlLimits(TimeSpan.FromSeconds(30)), default);
+        var rows = 0;
+        var error = await Assert.ThrowsAsync<SqlQueryException>(async () =>
+        {
+            while (await reader.ReadAsync(default))
+            {
+                rows++;
+            }
+        });
+
+        Assert.InRange(rows, 1, 13_999);
+        Assert.Equal("The warehouse returns at most 24 MiB per query and this result is larger; select fewer rows or columns.", error.Message);
+    }
+
+    [Fact]
+    public async Task TwoColumnsOfOneName_KeepTheirOwnValues()
+    {
+        using var source = new DatabricksSqlSource(_warehouse.Settings(), "main.demo.trials");
+        var (names, rows) = await QueryRun.AllAsync(new DataSource("databricks", "Databricks", "none", source),
+            "SELECT a.phase, b.phase FROM `main`.`demo`.`trials` a JOIN `main`.`demo`.`trials` b ON a.nct_id = 'NCT1' AND b.nct_id = 'NCT2'");
+        Assert.Equal(["phase", "phase"], names);
+        Assert.Equal([["Phase 1", "Phase 2"]], rows);
+    }
+
+    [Fact]
     public async Task ConfiguredTable_IsOfferedInTheApp()
     {
         await using var host = await QueryAppHost.StartAsync(100,

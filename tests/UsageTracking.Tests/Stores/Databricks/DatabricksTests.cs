@@ -237,6 +237,30 @@ public sealed class DatabricksTests : IAsyncLifetime
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("sql/databricks/retention.sql", StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task ReadingMoreThanOneResultHolds_PagesByKeyset_EveryEventOnce()
+    {
+        await using var store = new DatabricksUsageStore(_emulator.Settings(), _table);
+        await store.EnsureSchemaAsync(true, default);
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        // 30 MB of events, more than the 25 MiB an INLINE result may hold, many sharing a timestamp across page edges.
+        var detail = new string('d', 2_000);
+        var batch = Enumerable.Range(0, 15_000).Select(i => new UsageEvent
+        {
+            EventId = Guid.NewGuid().ToString(), Timestamp = at.AddSeconds(i / 7), AppName = "a", User = $"u{i % 13}", Action = "x", Detail = detail,
+        }).ToList();
+        await store.WriteBatchAsync(batch, default);
+        var before = _emulator.Executed("read_events");
+
+        var read = await store.ReadEventsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow), default).ToListAsync();
+
+        Assert.Equal(15_000, read.Count);
+        Assert.Equal(15_000, read.Select(e => e.EventId).Distinct().Count());
+        Assert.Equal(read.OrderBy(e => e.Timestamp).ThenBy(e => e.EventId, StringComparer.Ordinal).Select(e => e.EventId), read.Select(e => e.EventId));
+        Assert.True(_emulator.Executed("read_events") - before >= 2, "a result this large must come in pages");
+        Assert.InRange(_emulator.LargestResultRows, 1, DatabricksUsageStore.ReadPageRows);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task NonAsciiText_TravelsAsUtf8_NotAsEscapes()
     {
