@@ -51,6 +51,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private long _executeBytes;
     private int _resentWhileRunning;
     private int _failedWrites;
+    private int _conflicts;
     private readonly ConcurrentDictionary<string, string?> _lastParameters = new();
     private (string Code, string Message, string? SqlState)? _failWrites;
 
@@ -137,6 +138,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             _failWrites = code is null ? null : (code, message!, sqlState);
         }
     }
+
+    /// <summary>The share of MERGEs that fail with DELTA_CONCURRENT_APPEND (SQLSTATE 2D521), as concurrent writers cause.</summary>
+    public double ConflictRate { get; set; }
+
+    /// <summary>MERGEs failed as commit conflicts.</summary>
+    public int Conflicts => Volatile.Read(ref _conflicts);
 
     /// <summary>Writes failed by <see cref="FailWrites"/>.</summary>
     public int FailedWrites => Volatile.Read(ref _failedWrites);
@@ -296,6 +303,13 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             {
                 fail = always;
                 Interlocked.Increment(ref _failedWrites);
+            }
+
+            if (fail is null && statement.Operation == "merge_batch" && ConflictRate > 0 && _random.NextDouble() < ConflictRate)
+            {
+                // Another writer committed to the files this MERGE read: Delta fails it, nothing is written.
+                fail = ("BAD_REQUEST", "[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added to the table by a concurrent update. Please try the operation again.", "2D521");
+                Interlocked.Increment(ref _conflicts);
             }
         }
 

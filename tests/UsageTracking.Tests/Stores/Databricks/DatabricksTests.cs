@@ -471,6 +471,45 @@ public sealed class DatabricksTests : IAsyncLifetime
         Assert.Equal(events, (long)command.ExecuteScalar()!);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task FourTrackersOnOneTable_WithOneMergeInFiveConflicting_LandEveryEventExactlyOnce()
+    {
+        const int PerTracker = 25_000;
+        var folders = Enumerable.Range(0, 4).Select(_ => new TempFolder()).ToList();
+        var trackers = folders.Select((folder, n) => UsageTracker.Create(Tracking.Options(folder, o =>
+        {
+            (o.AppName, o.BatchSize, o.RetryBudget, o.ShutdownTimeout) = ($"app{n}", 2_500, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2));
+        }), null, new DatabricksUsageStore(_emulator.Settings(), _table))).ToList();
+        try
+        {
+            trackers[0].TrackUserAction("warm@example.com", Actions.AppStart);
+            await trackers[0].FlushAsync();
+            _emulator.ConflictRate = 0.2;
+            await Task.WhenAll(trackers.Select((tracker, n) => Task.Run(() =>
+            {
+                for (var i = 0; i < PerTracker; i++)
+                {
+                    tracker.TrackUserAction($"u{i % 50}@example.com", Actions.ExecuteSql);
+                }
+            })));
+
+            Assert.True(await Tracking.EventuallyAsync(() => RowsInEmulator() == 4 * PerTracker + 1 && trackers.All(t => t.GetHealth().SpoolFiles == 0), TimeSpan.FromSeconds(150)),
+                $"{RowsInEmulator()} rows");
+            Assert.True(_emulator.Conflicts > 0, "the run must have met conflicts");
+            Assert.Equal(4 * PerTracker + 1, Tracking.Scalar(_emulator.Database, $"SELECT COUNT(DISTINCT event_id) FROM \"{_table.Split('.')[^1]}\""));
+            Assert.Equal(4 * PerTracker + 1, RowsInEmulator());
+        }
+        finally
+        {
+            foreach (var tracker in trackers)
+            {
+                await tracker.DisposeAsync();
+            }
+
+            folders.ForEach(f => f.Dispose());
+        }
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task SeedTable_ConnectionDroppedAfterSending_IsSpooledNotRepeated()
     {
