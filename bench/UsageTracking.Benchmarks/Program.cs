@@ -7,7 +7,14 @@ using UsageTracking.Benchmarks;
 // dotnet run -c Release -- report 10000000        usage report's work over N events (table cached in the temp folder)
 // dotnet run -c Release -- export-events 1000000  N events to CSV: time and peak memory
 // dotnet run -c Release -- overflow 100000         per-call median and p99 in a burst of 2× the queue over 4 threads
+// dotnet run -c Release -- databricks-dashboard 1000000 [--no-baseline]  a 30-day dashboard over N events in Databricks (emulator): statements, bytes
 // dotnet run -c Release -- query-load 10            the query app under N users' hostile queries: peak memory, health latency
+if (args is ["databricks-dashboard", ..])
+{
+    return await DatabricksDashboard.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
+        baseline: !args.Contains("--no-baseline"));
+}
+
 if (args is ["query-load", ..])
 {
     return await QueryLoad.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10);

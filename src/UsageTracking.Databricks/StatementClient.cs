@@ -57,8 +57,9 @@ internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)>
 }
 
 /// <summary>
-/// The SQL Statement Execution API: execute without waiting (<c>wait_timeout</c> 0 s: the id comes back at once), poll with
-/// backoff to a terminal state (a statement the caller stops waiting for is cancelled and polled to its end), follow <c>next_chunk_index</c> to the last chunk, cancel when the caller cancels. A 429 or
+/// The SQL Statement Execution API: execute with a short hybrid wait (<c>wait_timeout</c> 5 s, then <c>CONTINUE</c>), the
+/// submission not cancelled by the caller so the statement's id always comes back, poll with backoff to a terminal state
+/// (a statement the caller stops waiting for is cancelled and polled to its end), follow <c>next_chunk_index</c> to the last chunk, cancel when the caller cancels. A 429 or
 /// 503 means the request was not executed, so it is repeated after <c>Retry-After</c> (a few times, bounded); anything else
 /// is the caller's to classify. The token is sent only in the Authorization header and never appears in an exception.
 /// </summary>
@@ -66,6 +67,12 @@ internal sealed class StatementClient : IDisposable
 {
     private const int ThrottleAttempts = 5;
     private static readonly TimeSpan MaxPollDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the server holds an execute reply for the result (its <c>wait_timeout</c>).</summary>
+    internal static readonly TimeSpan SubmitWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>How much longer than <see cref="SubmitWait"/> the client waits for that reply before giving the request up.</summary>
+    private static readonly TimeSpan SubmitGrace = TimeSpan.FromSeconds(25);
 
     /// <summary>How long a cancelled statement is polled for its end.</summary>
     internal static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(15);
@@ -105,9 +112,10 @@ internal sealed class StatementClient : IDisposable
         {
             ["statement"] = sql,
             ["warehouse_id"] = _settings.WarehouseId,
-            // The reply comes at once with the statement id, so a statement the caller stops waiting for can always be
-            // cancelled; a long server-side wait would outlast a write's budget on a starting warehouse and leave it unknown.
-            ["wait_timeout"] = "0s",
+            // The server holds the reply up to 5 s (the shortest wait it takes), so a warm warehouse's result comes back in
+            // one call; after that the statement continues and the reply carries its id.
+            ["wait_timeout"] = $"{(int)SubmitWait.TotalSeconds}s",
+            ["on_wait_timeout"] = "CONTINUE",
             ["disposition"] = "INLINE",
             ["format"] = "JSON_ARRAY",
             ["parameters"] = new JsonArray(parameters.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["value"] = p.Value, ["type"] = p.Type }).ToArray()),
@@ -123,12 +131,21 @@ internal sealed class StatementClient : IDisposable
         }
 
 
+        cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _statements);
-        var reply = await SendAsync(HttpMethod.Post, "api/2.0/sql/statements", body, idempotent: false, cancellationToken).ConfigureAwait(false);
+        // Submitted on a token of its own, not the caller's: a caller that gives up during the server's wait would otherwise
+        // never learn the statement's id, and could neither cancel it nor know when it is safe to send the batch again.
+        JsonNode reply;
+        using (var submit = new CancellationTokenSource(SubmitWait + SubmitGrace, _time))
+        {
+            reply = await SendAsync(HttpMethod.Post, "api/2.0/sql/statements", body, idempotent: false, submit.Token).ConfigureAwait(false);
+        }
+
         var id = reply["statement_id"]?.GetValue<string>() ?? throw new DatabricksException("INVALID_REPLY", "The statement reply had no statement_id.", null, transient: true);
         var delay = TimeSpan.FromMilliseconds(100);
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             while (State(reply) is "PENDING" or "RUNNING")
             {
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -225,10 +242,12 @@ internal sealed class StatementClient : IDisposable
     /// </summary>
     private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, bool idempotent, CancellationToken cancellationToken)
     {
+        var refreshed = false;
         for (var attempt = 1; ; attempt++)
         {
             using var request = new HttpRequestMessage(method, path);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.GetAsync(cancellationToken).ConfigureAwait(false));
+            var token = await _tokens.GetAsync(cancellationToken).ConfigureAwait(false);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             if (body is not null)
             {
                 request.Content = new StringContent(body.ToJsonString(Json), Encoding.UTF8, "application/json");
@@ -254,6 +273,14 @@ internal sealed class StatementClient : IDisposable
                 }
 
                 var (code, message) = ErrorOf(text);
+                if (response.StatusCode == HttpStatusCode.Unauthorized && !refreshed && _tokens.Forget(token))
+                {
+                    // A cached OAuth token the workspace no longer takes (revoked, or expired early): fetch one more, once.
+                    // The request was refused, not executed, so sending it again cannot run it twice.
+                    refreshed = true;
+                    continue;
+                }
+
                 if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && attempt < ThrottleAttempts)
                 {
                     var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
@@ -297,6 +324,32 @@ internal sealed class TokenSource(DatabricksSettings settings, HttpClient http, 
     private DateTimeOffset _refreshAt;
 
     public int Fetches { get; private set; }
+
+    /// <summary>Drops <paramref name="token"/> if it is the cached OAuth token; false for a personal access token (nothing to refresh).</summary>
+    public bool Forget(string token)
+    {
+        if (settings.AccessToken is not null)
+        {
+            return false;
+        }
+
+        _lock.Wait();
+        try
+        {
+            if (_token != token)
+            {
+                // Another call refreshed it already.
+                return _token is not null;
+            }
+
+            _token = null;
+            return true;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
 
     public async ValueTask<string> GetAsync(CancellationToken cancellationToken)
     {

@@ -45,6 +45,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private int _commitThenDrop;
     private (string Code, string Message, string? SqlState)? _fail;
     private long _issuedTokens;
+    private readonly ConcurrentDictionary<string, bool> _revoked = new();
     private int _cancelled;
     private int _silentlyEmptied;
     private int _loseRows;
@@ -52,6 +53,8 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private int _resentWhileRunning;
     private int _failedWrites;
     private int _conflicts;
+    private long _responseBytes;
+    private readonly ConcurrentDictionary<string, long> _bytesByOperation = new();
     private readonly ConcurrentDictionary<string, string?> _lastParameters = new();
     private (string Code, string Message, string? SqlState)? _failWrites;
 
@@ -105,6 +108,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
     /// <summary>The value the last statement carrying a parameter of this name gave it.</summary>
     public string? LastParameter(string name) => _lastParameters.GetValueOrDefault(name);
+
+    /// <summary>Bytes of every statement reply and result chunk sent.</summary>
+    public long ResponseBytes => Interlocked.Read(ref _responseBytes);
+
+    /// <summary>Reply bytes by statement label.</summary>
+    public IReadOnlyDictionary<string, long> ResponseBytesByOperation => _bytesByOperation;
 
     /// <summary>The most rows one read_events statement produced.</summary>
     public int LargestResultRows { get; private set; }
@@ -219,7 +228,16 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private bool Authorized(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        return header == $"Bearer {Token}" || header.StartsWith("Bearer oauth-", StringComparison.Ordinal);
+        return header == $"Bearer {Token}" || (header.StartsWith("Bearer oauth-", StringComparison.Ordinal) && !_revoked.ContainsKey(header["Bearer ".Length..]));
+    }
+
+    /// <summary>Every OAuth token issued so far stops working (revoked, or expired before its expires_in).</summary>
+    public void RevokeOAuthTokens()
+    {
+        for (var i = 1; i <= Interlocked.Read(ref _issuedTokens); i++)
+        {
+            _revoked[$"oauth-{i}"] = true;
+        }
     }
 
     private async Task<IResult> ExecuteAsync(HttpContext context)
@@ -375,7 +393,17 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             await running;
         }
 
-        return Results.Json(statement.Reply(ChunkSize));
+        return Sent(statement, statement.Reply(ChunkSize));
+    }
+
+    // Replies as sent, counted: what a client downloads is the cost a dashboard pays.
+    private IResult Sent(Statement statement, JsonObject reply)
+    {
+        var json = reply.ToJsonString();
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(json);
+        Interlocked.Add(ref _responseBytes, bytes);
+        _bytesByOperation.AddOrUpdate(statement.Operation, bytes, (_, n) => n + bytes);
+        return Results.Content(json, "application/json");
     }
 
     private async Task ExecuteStatementAsync(Statement statement, string sql, Dictionary<string, string?> parameters)
@@ -410,7 +438,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
     private IResult Chunk(HttpContext context, string id, int index) =>
         !Authorized(context) ? Error(401, "UNAUTHENTICATED", "Invalid access token.")
-        : _statements.TryGetValue(id, out var statement) && statement.IsDone ? Results.Json(statement.ChunkReply(index, ChunkSize))
+        : _statements.TryGetValue(id, out var statement) && statement.IsDone ? Sent(statement, statement.ChunkReply(index, ChunkSize))
         : Error(404, "NOT_FOUND", "No such result.");
 
     private IResult Cancel(HttpContext context, string id)
@@ -568,23 +596,44 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             case "read_events":
                 var rows = new List<string?[]>();
                 var all = new List<UsageEvent>();
-                await foreach (var e in store.ReadEventsAsync(Query(), default))
-                {
-                    all.Add(e);
-                }
-
                 IEnumerable<UsageEvent> page = all;
                 if (sql.Contains("ORDER BY timestamp, coalesce(event_id, '')", StringComparison.Ordinal))
                 {
-                    // Keyset paging: after the last row of the previous page, in (timestamp, event_id) order, LIMIT n.
-                    page = all.OrderBy(e => e.Timestamp).ThenBy(e => e.EventId ?? "", StringComparer.Ordinal);
-                    if (p.GetValueOrDefault("after_ts") is { } afterTs)
+                    // Keyset paging: after the last row of the previous page, in (timestamp, event_id) order, LIMIT n. The
+                    // store streams rows in timestamp order, so reading stops once the page is full and its last timestamp passed.
+                    var pageRows = int.Parse(System.Text.RegularExpressions.Regex.Match(sql, @"LIMIT (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+                    var range = Query();
+                    (DateTimeOffset Ts, string Id)? after = p.GetValueOrDefault("after_ts") is { } afterTs
+                        ? (DateTimeOffset.Parse(afterTs, CultureInfo.InvariantCulture), p.GetValueOrDefault("after_id") ?? "")
+                        : null;
+                    if (after is { } start && start.Ts > range.Since)
                     {
-                        var (ts, id) = (DateTimeOffset.Parse(afterTs, CultureInfo.InvariantCulture), p.GetValueOrDefault("after_id") ?? "");
-                        page = page.Where(e => e.Timestamp > ts || (e.Timestamp == ts && string.CompareOrdinal(e.EventId ?? "", id) > 0));
+                        range = range with { Since = start.Ts };
                     }
 
-                    page = page.Take(int.Parse(System.Text.RegularExpressions.Regex.Match(sql, @"LIMIT (\d+)").Groups[1].Value, CultureInfo.InvariantCulture));
+                    await foreach (var e in store.ReadEventsAsync(range, default))
+                    {
+                        if (after is { } a && !(e.Timestamp > a.Ts || (e.Timestamp == a.Ts && string.CompareOrdinal(e.EventId ?? "", a.Id) > 0)))
+                        {
+                            continue;
+                        }
+
+                        if (all.Count >= pageRows && e.Timestamp > all[pageRows - 1].Timestamp)
+                        {
+                            break;
+                        }
+
+                        all.Add(e);
+                    }
+
+                    page = all.OrderBy(e => e.Timestamp).ThenBy(e => e.EventId ?? "", StringComparer.Ordinal).Take(pageRows);
+                }
+                else
+                {
+                    await foreach (var e in store.ReadEventsAsync(Query(), default))
+                    {
+                        all.Add(e);
+                    }
                 }
 
                 foreach (var e in page)

@@ -433,6 +433,20 @@ public sealed class DatabricksTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task ACachedOAuthTokenTheWorkspaceRefuses_IsReplacedOnce_AndTheWriteGoesThrough()
+    {
+        await using var store = new DatabricksUsageStore(_emulator.Settings(oauth: true), _table);
+        await store.EnsureSchemaAsync(true, default);
+        Assert.Equal(1, _emulator.TokensIssued);
+        _emulator.RevokeOAuthTokens();
+
+        await store.WriteBatchAsync([new UsageEvent { EventId = "e1", Timestamp = DateTimeOffset.UtcNow, AppName = "a", User = "u", Action = "x" }], default);
+
+        Assert.Equal(2, _emulator.TokensIssued);
+        Assert.Equal(1, RowsInEmulator());
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task RejectedCredentials_AreLoggedWithoutTheToken()
     {
         var logs = new CapturingLoggerProvider();
