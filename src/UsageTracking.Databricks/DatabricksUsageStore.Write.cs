@@ -1,7 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace UsageTracking.Databricks;
 
@@ -21,40 +21,19 @@ public sealed partial class DatabricksUsageStore
     /// </summary>
     internal const int MaxStatementBytes = 4 << 20;
 
-    private static readonly JsonSerializerOptions Json = new(StatementClient.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    // UTF-8 as it is (see StatementClient.Json): the batch is JSON inside a JSON request, never HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <inheritdoc />
     public async Task<int> WriteBatchAsync(IReadOnlyList<UsageEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var mode = _mode ?? await EnsureSchemaAsync(allowUpgrade: true, cancellationToken).ConfigureAwait(false);
-        var rows = new JsonArray();
-        foreach (var e in batch)
-        {
-            rows.Add(new JsonObject
-            {
-                ["event_id"] = e.EventId,
-                ["ts"] = Iso(e.Timestamp),
-                ["app_name"] = e.AppName,
-                ["user"] = e.User,
-                ["action"] = mode == StoreSchemaMode.Compat ? e.CompatAction : e.Action,
-                ["session_id"] = e.SessionId,
-                ["detail"] = e.Detail,
-                ["duration_ms"] = e.DurationMs,
-                ["model"] = e.Model,
-                ["input_tokens"] = e.InputTokens,
-                ["output_tokens"] = e.OutputTokens,
-                ["cost_usd"] = e.CostUsd,
-                ["properties"] = e.PropertiesJson,
-                ["is_error"] = e.IsError,
-            });
-        }
-
         if (mode == StoreSchemaMode.Compat)
         {
             // One statement, whatever its size: a plain INSERT split in two could leave half committed and the retry
             // would add that half again.
-            var parameter = new StatementParameter("batch", rows.ToJsonString(Json));
+            var parameter = new StatementParameter("batch", Chunks(batch, mode, int.MaxValue).Single().Json);
             try
             {
                 var inserted = await RunAsync("insert_batch", $"""
@@ -94,7 +73,7 @@ public sealed partial class DatabricksUsageStore
         var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false) ?? [];
         var names = UsageColumns.All.Select(c => c.Name).Where(n => columns.Count == 0 || columns.Contains(n)).ToList();
         long added = 0;
-        foreach (var (events, json) in Chunks(batch, rows))
+        foreach (var (events, json) in Chunks(batch, mode, MaxStatementBytes))
         {
             // Each chunk is its own MERGE: keyed by event id, so if a later one fails, repeating the batch adds nothing twice.
             added += await MergeAsync(events, new StatementParameter("batch", json), names, cancellationToken).ConfigureAwait(false);
@@ -103,31 +82,87 @@ public sealed partial class DatabricksUsageStore
         return (int)added;
     }
 
-    /// <summary>The batch as statements of at most <see cref="MaxStatementBytes"/> of JSON each (one event at least).</summary>
-    private static IEnumerable<(List<UsageEvent> Events, string Json)> Chunks(IReadOnlyList<UsageEvent> batch, JsonArray rows)
+    /// <summary>The batch as JSON arrays of at most <paramref name="maxBytes"/> each (one event at least), each with its events.</summary>
+    private static IEnumerable<(List<UsageEvent> Events, string Json)> Chunks(IReadOnlyList<UsageEvent> batch, StoreSchemaMode mode, int maxBytes)
     {
+        var chunk = new ArrayBufferWriter<byte>(64 * 1024);
+        var row = new ArrayBufferWriter<byte>(1024);
         var events = new List<UsageEvent>();
-        var json = new StringBuilder("[");
-        var bytes = 2;
-        for (var i = 0; i < batch.Count; i++)
+        chunk.Write("["u8);
+        using var writer = new Utf8JsonWriter(row, WriterOptions);
+        foreach (var e in batch)
         {
-            var row = rows[i]!.ToJsonString(Json);
-            var size = Encoding.UTF8.GetByteCount(row) + 1;
-            if (events.Count > 0 && bytes + size > MaxStatementBytes)
+            row.ResetWrittenCount();
+            writer.Reset(row);
+            WriteRow(writer, e, mode);
+            writer.Flush();
+            if (events.Count > 0 && chunk.WrittenCount + row.WrittenCount + 2 > maxBytes)
             {
-                yield return (events, json.Append(']').ToString());
-                (events, json, bytes) = ([], new StringBuilder("["), 2);
+                chunk.Write("]"u8);
+                yield return (events, Encoding.UTF8.GetString(chunk.WrittenSpan));
+                (events, chunk) = ([], new ArrayBufferWriter<byte>(64 * 1024));
+                chunk.Write("["u8);
             }
 
-            json.Append(events.Count == 0 ? "" : ",").Append(row);
-            events.Add(batch[i]);
-            bytes += size;
+            if (events.Count > 0)
+            {
+                chunk.Write(","u8);
+            }
+
+            chunk.Write(row.WrittenSpan);
+            events.Add(e);
         }
 
         if (events.Count > 0)
         {
-            yield return (events, json.Append(']').ToString());
+            chunk.Write("]"u8);
+            yield return (events, Encoding.UTF8.GetString(chunk.WrittenSpan));
         }
+    }
+
+    // One event as the batch's from_json schema reads it; absent values are left out.
+    private static void WriteRow(Utf8JsonWriter writer, UsageEvent e, StoreSchemaMode mode)
+    {
+        void Text(string name, string? value)
+        {
+            if (value is not null)
+            {
+                writer.WriteString(name, value);
+            }
+        }
+
+        writer.WriteStartObject();
+        Text("event_id", e.EventId);
+        Text("ts", Iso(e.Timestamp));
+        Text("app_name", e.AppName);
+        Text("user", e.User);
+        Text("action", mode == StoreSchemaMode.Compat ? e.CompatAction : e.Action);
+        Text("session_id", e.SessionId);
+        Text("detail", e.Detail);
+        if (e.DurationMs is { } duration)
+        {
+            writer.WriteNumber("duration_ms", duration);
+        }
+
+        Text("model", e.Model);
+        if (e.InputTokens is { } input)
+        {
+            writer.WriteNumber("input_tokens", input);
+        }
+
+        if (e.OutputTokens is { } output)
+        {
+            writer.WriteNumber("output_tokens", output);
+        }
+
+        if (e.CostUsd is { } cost)
+        {
+            writer.WriteNumber("cost_usd", cost);
+        }
+
+        Text("properties", e.PropertiesJson);
+        writer.WriteBoolean("is_error", e.IsError);
+        writer.WriteEndObject();
     }
 
     private async Task<long> MergeAsync(List<UsageEvent> batch, StatementParameter parameter, List<string> names, CancellationToken cancellationToken)

@@ -71,6 +71,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     /// <summary>Rows per result chunk.</summary>
     public int ChunkSize { get; set; } = 1_000;
 
+    /// <summary>
+    /// Statements that take at least this long (a slow one, or any while the warehouse starts) do their work only when
+    /// their time is up, so a cancel before then stops them, as a warehouse's would; quicker ones work at once.
+    /// </summary>
+    public static readonly TimeSpan DeferredFrom = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a statement stays PENDING/RUNNING after it is submitted (a warehouse starting, a slow statement).</summary>
     public TimeSpan StatementTime { get; set; }
 
@@ -305,10 +311,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
         var statement = new Statement(Guid.NewGuid().ToString(), ready)
         {
-            Operation = Operation(sql), EventIds = BatchIds(sql, parameters), ByteLimit = body["byte_limit"]?.GetValue<long>(),
+            Operation = Operation(sql), EventIds = new(() => BatchIds(sql, parameters)), ByteLimit = body["byte_limit"]?.GetValue<long>(),
         };
-        if (statement.EventIds.Count > 0
-            && _statements.Values.Any(s => !s.Finished && !s.CancelRequested && s.EventIds.Overlaps(statement.EventIds)))
+        // The event ids are read only when another write is still running (one writer at a time never pays for it).
+        if (statement.Operation is "merge_batch" or "insert_batch"
+            && _statements.Values.Where(s => !s.Finished && !s.CancelRequested && s.Operation is "merge_batch" or "insert_batch").ToList() is { Count: > 0 } running
+            && running.Any(s => s.EventIds.Value.Overlaps(statement.EventIds.Value)))
         {
             Interlocked.Increment(ref _resentWhileRunning);
         }
@@ -337,8 +345,9 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             statement.Fail(f.Code, f.Message, f.SqlState);
             statement.Execution = Task.CompletedTask;
         }
-        else if (ready <= now)
+        else if (ready - now < DeferredFrom)
         {
+            // A warm warehouse: the work overlaps the statement's time, and its result shows when that time is up.
             statement.Execution = ExecuteStatementAsync(statement, sql, parameters);
             await statement.Execution;
         }
@@ -839,7 +848,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
 
         public string Operation { get; init; } = "";
 
-        public HashSet<string> EventIds { get; init; } = [];
+        public Lazy<HashSet<string>> EventIds { get; init; } = new(() => []);
 
         public Task? Execution { get; set; }
 
