@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using UsageTracking.QueryApp.Components;
@@ -43,7 +44,8 @@ public static class QueryApplication
         services.AddSingleton<RunStore>();
         services.AddSingleton<QuerySlots>();
         services.AddSingleton<AccessGrants>();
-        services.AddSingleton<ISqlGenerator>(sp =>
+        // TryAdd: a host may bring a generator of its own.
+        services.TryAddSingleton<ISqlGenerator>(sp =>
         {
             var llm = sp.GetRequiredService<IOptions<QueryAppOptions>>().Value.Llm;
             return string.IsNullOrWhiteSpace(llm.Model) ? new OfflineSqlGenerator(sp.GetRequiredService<SourceModels>()) : new OpenAiSqlGenerator(llm);
@@ -110,10 +112,30 @@ public static class QueryApplication
         return app;
     }
 
-    // Users get one sentence, never a stack trace; the details go to the log.
+    // Users get one sentence, never a stack trace; the details go to the log. A failure of the app itself (not a bad request)
+    // is tracked as app_error: the exception's type and message, the route and method — never the request's body.
     private static Task WriteErrorAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is not null and not BadHttpRequestException && context.RequestServices.GetService<IUsageTracker>() is { } tracker)
+        {
+            var session = context.Features.Get<UserSession>();
+            tracker.Track(new UsageEvent
+            {
+                User = session?.User ?? context.RequestServices.GetRequiredService<IOptions<QueryAppOptions>>().Value.DefaultUser,
+                SessionId = session?.SessionId,
+                Action = Actions.AppError,
+                IsError = true,
+                Detail = $"{error.GetType().Name}: {error.Message}",
+                Properties = new Dictionary<string, object?>
+                {
+                    ["path"] = context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path.Value,
+                    ["method"] = context.Request.Method,
+                    ["status"] = context.Response.StatusCode,
+                },
+            });
+        }
+
         var message = error is BadHttpRequestException { StatusCode: 400 }
             ? "The request was not understood: send JSON with the fields the page sends."
             : ErrorResponses.Sentence(context.Response.StatusCode, context.Request.Method);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -228,6 +229,42 @@ public sealed partial class FlowEndpointsTests
         var runId = (await Post(alice, "/api/run", new { source = "demo", sql = "SELECT nct_id FROM clinical_trials" })).GetProperty("runId").GetString();
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/download?runId={runId}&format=csv")).StatusCode);
         Assert.Equal("That result is no longer available; run the query again.", (await Post(bob, "/api/summary", new { runId }, HttpStatusCode.NotFound)).GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task AFailureOfTheAppItself_IsOneSentenceForTheUser_AndTrackedAsAppError_WithoutTheRequestsData()
+    {
+        await using var host = await QueryAppHost.StartWithServicesAsync(services =>
+            services.AddSingleton<UsageTracking.QueryApp.Generation.ISqlGenerator>(new BrokenGenerator()));
+        using var client = host.Client();
+        const string Question = "How many studies mention secret-project-42?";
+
+        var reply = await Post(client, "/api/generate", new { source = "demo", question = Question }, HttpStatusCode.InternalServerError);
+
+        Assert.DoesNotContain("at UsageTracking", reply.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var error = Assert.Single(await host.EventsWithAsync(Actions.AppError), e => e.Action == Actions.AppError);
+        Assert.Equal("InvalidOperationException: The generator is broken.", error.Detail);
+        using var properties = JsonDocument.Parse(error.Properties!);
+        Assert.Equal("/api/generate", properties.RootElement.GetProperty("path").GetString());
+        Assert.Equal("POST", properties.RootElement.GetProperty("method").GetString());
+        Assert.Equal(DefaultUser, error.User);
+        Assert.DoesNotContain("secret-project-42", $"{error.Detail}{error.Properties}", StringComparison.Ordinal);
+    }
+
+    /// <summary>A generator with a bug: it throws, as code that should not would.</summary>
+    private sealed class BrokenGenerator : UsageTracking.QueryApp.Generation.ISqlGenerator
+    {
+        public string Name => "broken";
+
+        public bool UsesModel => false;
+
+        public bool CanFix => false;
+
+        public Task<UsageTracking.QueryApp.Generation.GeneratedSql> GenerateAsync(UsageTracking.QueryApp.Generation.GenerationRequest request, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The generator is broken.");
+
+        public Task<UsageTracking.QueryApp.Generation.GeneratedSql> FixAsync(UsageTracking.QueryApp.Generation.GenerationRequest request, string failedSql, string error, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The generator is broken.");
     }
 
     [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]+)\" value=\"(?<value>[^\"]*)\"")]
