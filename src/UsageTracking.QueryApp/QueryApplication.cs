@@ -54,7 +54,7 @@ public static class QueryApplication
         services.AddSingleton<GlossaryService>();
         services.AddSingleton<QueryFlow>();
         services.AddSingleton<DashboardService>();
-        services.AddHealthChecks().AddCheck<UsageStoreHealthCheck>("usage-store", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<UsageStoreHealthCheck>("usage-store", tags: ["ready"]).AddCheck<ProcessHealthCheck>("process");
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>();
         services.AddHttpClient("alerts", client => client.Timeout = TimeSpan.FromSeconds(10));

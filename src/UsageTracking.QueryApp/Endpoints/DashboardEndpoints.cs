@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using UsageTracking.QueryApp.Services;
 using UsageTracking.Reporting;
 using UsageTracking.Reporting.Tables;
@@ -23,6 +24,17 @@ public static class DashboardEndpoints
             ResponseWriter = WriteHealthAsync,
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
         });
+
+        // One check on its own, for a probe or an operator: /api/health/usage-store, /api/health/process.
+        foreach (var check in app.ServiceProvider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations)
+        {
+            app.MapHealthChecks($"/api/health/{check.Name}", new HealthCheckOptions
+            {
+                Predicate = c => c.Name == check.Name,
+                ResponseWriter = WriteHealthAsync,
+                ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
+            });
+        }
 
         var api = app.MapGroup("/api").AddEndpointFilter(ApiAccess.RequireAsync);
         api.MapGet("/metrics", async (HttpContext http, DashboardService dashboard, string? range, string? app, string? user) =>

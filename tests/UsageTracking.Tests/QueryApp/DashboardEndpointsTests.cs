@@ -76,6 +76,27 @@ public sealed class DashboardEndpointsTests
     }
 
     [Fact]
+    public async Task EachCheck_AnswersOnItsOwn_AndTheProcessSaysItsUptimeCpuAndMemory()
+    {
+        await using var host = await QueryAppHost.StartAsync(100);
+        using var client = host.Client();
+
+        var store = JsonDocument.Parse(await client.GetStringAsync("/api/health/usage-store")).RootElement;
+        Assert.Equal(["usage-store"], store.GetProperty("checks").EnumerateObject().Select(c => c.Name));
+        var process = JsonDocument.Parse(await client.GetStringAsync("/api/health/process")).RootElement.GetProperty("checks").GetProperty("process");
+        Assert.Equal("Healthy", process.GetProperty("status").GetString());
+        var data = process.GetProperty("data");
+        Assert.True(data.GetProperty("uptime_seconds").GetDouble() >= 0);
+        Assert.True(data.GetProperty("cpu_seconds").GetDouble() > 0);
+        Assert.True(data.GetProperty("working_set_bytes").GetInt64() > 10 << 20);
+        Assert.True(data.GetProperty("gc_heap_bytes").GetInt64() > 0);
+
+        var unknown = await client.GetAsync("/api/health/nope");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.True(JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement.TryGetProperty("error", out _));
+    }
+
+    [Fact]
     public async Task Ready_IsUnhealthy_WhenTheStoreCannotBeRead()
     {
         using var folder = new Support.TempFolder();
