@@ -28,6 +28,7 @@ internal static class UsageCli
         root.Add(GenerateCommand.Create(output, error));
         root.Add(ForgetCommand.Create(output));
         root.Add(SelftestCommand.Create(output));
+        root.Add(StatusCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -20,6 +20,45 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_SaysTheStoreTheSpoolAndToday_AsTextAndJson()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, (await Run("track", "--user", $"u{i}@example.com", "--action", Actions.ExecuteSql)).Code);
+        }
+
+        Assert.Equal(0, (await Run("error", "--user", "u0@example.com", "--type", Actions.SqlError, "--message", "no such column")).Code);
+        var (code, text, error) = await Run("status");
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("Reachable", text, StringComparison.Ordinal);
+        Assert.Contains("4 of this app", text, StringComparison.Ordinal);
+        Assert.Contains("4 events, 3 users, 1 errors (25.0 %)", text, StringComparison.Ordinal);
+
+        var (jsonCode, json, _) = await Run("status", "--json");
+        Assert.Equal(0, jsonCode);
+        var status = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("cli-test", status.GetProperty("app").GetString());
+        Assert.True(status.GetProperty("store").GetProperty("reachable").GetBoolean());
+        Assert.Equal(4, status.GetProperty("store").GetProperty("app_rows").GetInt64());
+        Assert.Equal(0, status.GetProperty("spool").GetProperty("events").GetInt64());
+        Assert.Equal(4, status.GetProperty("today").GetProperty("events").GetInt64());
+        Assert.Equal(0.25, status.GetProperty("today").GetProperty("error_rate").GetDouble());
+    }
+
+    [Fact]
+    public async Task Status_OnAnUnreachableStore_ExitsOne_AndSaysWhyInOneSentence()
+    {
+        var output = new StringWriter();
+        var code = await UsageCli.RunAsync(["status", "--json", "--connection", "/proc/no-such-dir/usage.db", "--spool-dir", _folder.Spool], output, new StringWriter());
+        Assert.Equal(1, code);
+        var store = JsonDocument.Parse(output.ToString()).RootElement.GetProperty("store");
+        Assert.False(store.GetProperty("reachable").GetBoolean());
+        Assert.Contains("unreachable", store.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Selftest_OnFreshFile_PassesEveryCheck()
     {
         var (code, output, error) = await Run("selftest");

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace UsageTracking.Cli.Commands;
+
+/// <summary>
+/// An operator's look at one app's usage tracking: is the store reachable, what it holds and when it last received an
+/// event, what waits in the spool and the quarantine, and today's counts. Exit code 1 when the store cannot be reached.
+/// </summary>
+internal static class StatusCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create(TextWriter output)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
+        var command = new Command("status", "Show the store, the spool and today's counts for this app.") { json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spool = UsageSpool.Inspect(CliHost.ReadOptions(parse));
+            await using var host = CliHost.Create(parse);
+            string? storeError = null;
+            TableExtent? table = null;
+            TableExtent? app = null;
+            UsageStats? today = null;
+            try
+            {
+                await host.EnsureStoreAsync(ct);
+                var reader = host.Require<IUsageReader>("read the store");
+                table = await reader.GetExtentAsync(null, ct);
+                app = await reader.GetExtentAsync(host.Options.AppName, ct);
+                today = await host.Analytics.GetStatsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow, host.Options.AppName), ct);
+            }
+            catch (Exception ex) when (UsageCli.Describe(ex) is { } message && ex is not OperationCanceledException)
+            {
+                storeError = message;
+            }
+
+            var status = new Status(
+                host.Options.AppName,
+                new StoreStatus(host.Store.Description, storeError is null, storeError, table?.Rows, app?.Rows, app?.Newest),
+                new SpoolStatus(spool.Directory, spool.Files, spool.Events, spool.Bytes, spool.Oldest, spool.Quarantined, spool.UnreadableLines + spool.QuarantinedLines),
+                today is null ? null : new TodayStatus(today.TotalEvents, today.DistinctUsers, today.ErrorCount,
+                    today.TotalEvents == 0 ? 0 : Math.Round((double)today.ErrorCount / today.TotalEvents, 4)));
+            if (parse.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(status, Json));
+            }
+            else
+            {
+                Write(output, status);
+            }
+
+            return storeError is null ? UsageCli.Ok : UsageCli.Failure;
+        });
+        return command;
+    }
+
+    private static void Write(TextWriter output, Status status)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("App", Markup.Escape(status.App));
+        grid.AddRow("Store", Markup.Escape(status.Store.Description));
+        grid.AddRow("Reachable", status.Store.Reachable ? "[green]yes[/]" : $"[red]no[/]: {Markup.Escape(status.Store.Error ?? "")}");
+        if (status.Store.Reachable)
+        {
+            grid.AddRow("Rows", $"{status.Store.Rows:N0} in the table, {status.Store.AppRows:N0} of this app");
+            grid.AddRow("Newest event", status.Store.Newest is { } newest ? $"{newest:yyyy-MM-dd HH:mm:ss} UTC ({Ago(DateTimeOffset.UtcNow - newest)} ago)" : "none yet");
+        }
+
+        var spool = status.Spool;
+        grid.AddRow("Spool", spool.Events == 0 ? "[green]empty[/]"
+            : $"[yellow]{spool.Events:N0} events waiting[/] in {spool.Files} files ({spool.Bytes:N0} bytes){(spool.Oldest is { } oldest ? $", oldest {oldest:yyyy-MM-dd HH:mm} UTC" : "")}");
+        grid.AddRow("Quarantine", spool.Quarantined + spool.UnreadableLines == 0 ? "empty"
+            : $"[yellow]{spool.Quarantined:N0} events the store refused, {spool.UnreadableLines:N0} unreadable lines[/] in {Markup.Escape(Path.Combine(spool.Directory, "quarantine"))}");
+        if (status.Today is { } today)
+        {
+            grid.AddRow("Today (UTC)", $"{today.Events:N0} events, {today.Users:N0} users, {today.Errors:N0} errors ({today.ErrorRate:P1})");
+        }
+
+        console.Write(grid);
+    }
+
+    private static string Ago(TimeSpan span) => span.TotalMinutes < 1 ? "under a minute" : span.TotalHours < 1 ? $"{span.TotalMinutes:N0} min"
+        : span.TotalDays < 1 ? $"{span.TotalHours:N1} h" : $"{span.TotalDays:N1} days";
+
+    private sealed record Status(string App, StoreStatus Store, SpoolStatus Spool, TodayStatus? Today);
+
+    private sealed record StoreStatus(string Description, bool Reachable, string? Error, long? Rows, long? AppRows, DateTimeOffset? Newest);
+
+    private sealed record SpoolStatus(string Directory, int Files, long Events, long Bytes, DateTimeOffset? Oldest, long Quarantined, long UnreadableLines);
+
+    private sealed record TodayStatus(long Events, long Users, long Errors, double ErrorRate);
+}
