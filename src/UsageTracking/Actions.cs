@@ -51,6 +51,39 @@ public static class Actions
     /// <summary>A user teaches the query app's glossary a term (or an admin shares one): <c>teach_term</c>.</summary>
     public const string TeachTerm = "teach_term";
 
+    // The chatbot's onboarding, setup and engagement events (the csbot catalogue), tracked with ChatEvents' helpers.
+
+    /// <summary>A user joins a channel the bot is in: <c>user_joined_channel</c>.</summary>
+    public const string UserJoinedChannel = "user_joined_channel";
+    /// <summary>An organization signs up: <c>organization_created</c>.</summary>
+    public const string OrganizationCreated = "organization_created";
+    /// <summary>The organization's governance channel is created: <c>governance_channel_created</c>.</summary>
+    public const string GovernanceChannelCreated = "governance_channel_created";
+    /// <summary>The organization's first dataset finishes syncing: <c>first_dataset_sync</c>.</summary>
+    public const string FirstDatasetSync = "first_dataset_sync";
+    /// <summary>A channel beyond the first is set up: <c>additional_channel_created</c>.</summary>
+    public const string AdditionalChannelCreated = "additional_channel_created";
+    /// <summary>An admin runs a bot command: <c>admin_command_used</c>.</summary>
+    public const string AdminCommandUsed = "admin_command_used";
+    /// <summary>A user opens the connection management interface: <c>connection_management_accessed</c>.</summary>
+    public const string ConnectionManagementAccessed = "connection_management_accessed";
+    /// <summary>The organization's context store repository is created: <c>contextstore_repo_created</c>.</summary>
+    public const string ContextStoreRepoCreated = "contextstore_repo_created";
+    /// <summary>A Slack Connect invite is sent: <c>slack_connect_invite_sent</c>.</summary>
+    public const string SlackConnectInviteSent = "slack_connect_invite_sent";
+    /// <summary>A user's first query that returns an answer: <c>first_successful_query</c>.</summary>
+    public const string FirstSuccessfulQuery = "first_successful_query";
+    /// <summary>The bot welcomes a user: <c>welcome_message_sent</c>.</summary>
+    public const string WelcomeMessageSent = "welcome_message_sent";
+    /// <summary>The bot welcomes a user to the governance channel: <c>governance_welcome_sent</c>.</summary>
+    public const string GovernanceWelcomeSent = "governance_welcome_sent";
+    /// <summary>A data connection is set up successfully: <c>connection_setup_succeeded</c>.</summary>
+    public const string ConnectionSetupSucceeded = "connection_setup_succeeded";
+    /// <summary>A user invites a coworker: <c>coworker_invited</c>.</summary>
+    public const string CoworkerInvited = "coworker_invited";
+    /// <summary>A user interacts with a Slack modal: <c>slack_modal_interaction</c>.</summary>
+    public const string SlackModalInteraction = "slack_modal_interaction";
+
     /// <summary>Every constant above, in declaration order.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
@@ -58,5 +91,8 @@ public static class Actions
         GenerateChart, GenerateSummary, ViewRandomQuestions, SelectColumns, DatabaseError,
         LlmError, SqlError, ChartError, NewConversation, NewReply, TokenUsage, ThumbsUp, ThumbsDown,
         ShareExample, TeachTerm,
+        UserJoinedChannel, OrganizationCreated, GovernanceChannelCreated, FirstDatasetSync, AdditionalChannelCreated,
+        AdminCommandUsed, ConnectionManagementAccessed, ContextStoreRepoCreated, SlackConnectInviteSent, FirstSuccessfulQuery,
+        WelcomeMessageSent, GovernanceWelcomeSent, ConnectionSetupSucceeded, CoworkerInvited, SlackModalInteraction,
     ];
 }

@@ -16,6 +16,46 @@ public sealed class PrivacyAndChatTests : IDisposable
         await new UsageTracking.Sqlite.SqliteUsageStore(tracker.Options.ConnectionString!).ReadEventsAsync(new UsageQuery(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)), default).ToListAsync();
 
     [Fact]
+    public void TheCsbotCatalogue_HasAConstantForEveryEventType()
+    {
+        // The earlier Slack bot's event types (../shared/seeds/000), as its analyses query them.
+        string[] csbot =
+        [
+            "new_conversation", "new_reply", "user_joined_channel", "token_usage", "thumbs_up", "thumbs_down", "organization_created",
+            "governance_channel_created", "first_dataset_sync", "additional_channel_created", "admin_command_used",
+            "connection_management_accessed", "contextstore_repo_created", "slack_connect_invite_sent", "first_successful_query",
+            "welcome_message_sent", "governance_welcome_sent", "connection_setup_succeeded", "coworker_invited", "slack_modal_interaction",
+        ];
+        Assert.Empty(csbot.Except(Actions.All));
+        Assert.Equal(Actions.All.Count, Actions.All.Distinct().Count());
+        Assert.All(Enum.GetValues<OnboardingStep>(), step => Assert.Contains(ChatEvents.ActionOf(step), Actions.All));
+    }
+
+    [Fact]
+    public async Task OnboardingAndChannelEvents_CarryChannelThreadAndMessage_AsFirstClassProperties()
+    {
+        await using var tracker = Tracking.Create(_folder);
+        tracker.TrackChannelJoined("ann@example.com", "C042");
+        tracker.TrackOnboardingStep(OnboardingStep.OrganizationCreated, "ann@example.com", properties: new Dictionary<string, object?> { ["organization_industry"] = "pharma" });
+        tracker.TrackOnboardingStep(OnboardingStep.FirstDatasetSync, channelId: "C001");
+        tracker.TrackAdminCommand("boss@example.com", "C001", "/connections");
+        tracker.TrackModalInteraction("ann@example.com", "C042", "connection_setup", "submit");
+        tracker.TrackChatEvent(Actions.FirstSuccessfulQuery, "ann@example.com", "C042", threadId: "1700000000.000100", messageId: "1700000000.000200");
+        await tracker.FlushAsync();
+
+        var rows = (await RowsAsync(tracker)).ToDictionary(r => r.Action);
+        Assert.Equal("C042", Json(rows[Actions.UserJoinedChannel]).GetProperty(ChatProperties.ChannelId).GetString());
+        Assert.Equal("pharma", Json(rows[Actions.OrganizationCreated]).GetProperty("organization_industry").GetString());
+        Assert.Equal("C001", Json(rows[Actions.FirstDatasetSync]).GetProperty(ChatProperties.ChannelId).GetString());
+        Assert.Equal("/connections", Json(rows[Actions.AdminCommandUsed]).GetProperty("command").GetString());
+        Assert.Equal("submit", Json(rows[Actions.SlackModalInteraction]).GetProperty("interaction").GetString());
+        var query = rows[Actions.FirstSuccessfulQuery];
+        Assert.Equal("1700000000.000200", Json(query).GetProperty(ChatProperties.MessageId).GetString());
+        // The thread is the conversation: conversation analyses group by session_id.
+        Assert.Equal("1700000000.000100", query.SessionId);
+    }
+
+    [Fact]
     public async Task ChatEvents_CarrySessionLengthFeedbackAndTokens_NeverContent()
     {
         await using var tracker = Tracking.Create(_folder);

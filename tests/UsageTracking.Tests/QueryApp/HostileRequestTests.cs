@@ -156,8 +156,14 @@ public sealed class HostileRequestTests
         await Expect(await client.DeleteAsync("/api/run"), HttpStatusCode.MethodNotAllowed, "This address does not accept DELETE requests.");
         await Expect(await client.PostAsync("/api/run", new StringContent("sql=SELECT 1", Encoding.UTF8, "text/plain")),
             HttpStatusCode.UnsupportedMediaType, "Send the body as JSON (Content-Type: application/json).");
-        await Expect(await client.PostAsync("/api/run", new StringContent($$"""{"sql":"{{new string('x', 2 << 20)}}"}""", Encoding.UTF8, "application/json")),
-            HttpStatusCode.RequestEntityTooLarge, "The request is too large.");
+        // Expect: 100-continue, as careful clients send large bodies: the server answers before the body goes out, so the test
+        // never races the server closing the connection on a body it refused (a broken pipe on the client's write).
+        using var tooLarge = new HttpRequestMessage(HttpMethod.Post, "/api/run")
+        {
+            Content = new StringContent($$"""{"sql":"{{new string('x', 2 << 20)}}"}""", Encoding.UTF8, "application/json"),
+        };
+        tooLarge.Headers.ExpectContinue = true;
+        await Expect(await client.SendAsync(tooLarge), HttpStatusCode.RequestEntityTooLarge, "The request is too large.");
         await Expect(await client.PostAsync("/api/run", new StringContent("{not json", Encoding.UTF8, "application/json")),
             HttpStatusCode.BadRequest, "The request was not understood: send JSON with the fields the page sends.");
 
