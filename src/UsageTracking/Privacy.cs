@@ -34,7 +34,22 @@ public sealed class PrivacyOptions
 /// <param name="RealName">The person's name.</param>
 /// <param name="Timezone">An IANA time zone, e.g. <c>Europe/Paris</c>.</param>
 /// <param name="Email">The e-mail address.</param>
-public sealed record UserInfo(string? RealName, string? Timezone, string? Email);
+public sealed record UserInfo(string? RealName, string? Timezone, string? Email)
+{
+    /// <summary>What kind of account it is (admin, owner, bot, deleted, restricted), stored in <c>properties.user_metadata</c>.</summary>
+    public UserMetadata? Metadata { get; init; }
+}
+
+/// <summary>
+/// A user's account attributes, as a chat workspace or directory reports them; null where unknown. They say nothing about
+/// who the person is, so they are kept when users are hashed.
+/// </summary>
+/// <param name="IsAdmin">A workspace admin.</param>
+/// <param name="IsOwner">A workspace owner.</param>
+/// <param name="IsBot">A bot account.</param>
+/// <param name="IsDeleted">A deactivated account.</param>
+/// <param name="IsRestricted">A guest or restricted account.</param>
+public sealed record UserMetadata(bool? IsAdmin = null, bool? IsOwner = null, bool? IsBot = null, bool? IsDeleted = null, bool? IsRestricted = null);
 
 /// <summary>
 /// Looks up who a user is (a directory, Slack, an identity provider). Called on the background writer for users not in

@@ -148,6 +148,21 @@ internal sealed class EventNormalizer(
         }
 
         node["user_info"] = userInfo;
+        if (info.Metadata is { } metadata)
+        {
+            var flags = new JsonObject();
+            foreach (var (name, value) in new[] { ("is_admin", metadata.IsAdmin), ("is_owner", metadata.IsOwner), ("is_bot", metadata.IsBot),
+                         ("is_deleted", metadata.IsDeleted), ("is_restricted", metadata.IsRestricted) })
+            {
+                if (value is { } known)
+                {
+                    flags[name] = known;
+                }
+            }
+
+            node["user_metadata"] = flags;
+        }
+
         return node.ToJsonString(PropertiesJsonOptions);
     }
 

@@ -96,6 +96,11 @@ public sealed class PrivacyAndChatTests : IDisposable
         Assert.Equal(("Ann Example", "Europe/Paris", "ann@example.com"), (info.GetProperty("real_name").GetString(), info.GetProperty("timezone").GetString(), info.GetProperty("email").GetString()));
         Assert.Null(rows.Single(r => r.User == "unknown@example.com").PropertiesJson);
         Assert.Equal(1, enricher.Calls("ann@example.com"));
+        // Account attributes travel as the earlier bot's user_metadata; what is unknown is left out.
+        var metadata = Json(rows.First(r => r.User == "ann@example.com")).GetProperty("user_metadata");
+        Assert.True(metadata.GetProperty("is_admin").GetBoolean());
+        Assert.False(metadata.GetProperty("is_bot").GetBoolean());
+        Assert.False(metadata.TryGetProperty("is_deleted", out _));
     }
 
     [Fact(Timeout = 30_000)]
@@ -247,7 +252,7 @@ public sealed class PrivacyAndChatTests : IDisposable
             }
 
             return ValueTask.FromResult(user.Equals("ann@example.com", StringComparison.OrdinalIgnoreCase)
-                ? new UserInfo("Ann Example", "Europe/Paris", "ann@example.com")
+                ? new UserInfo("Ann Example", "Europe/Paris", "ann@example.com") { Metadata = new UserMetadata(IsAdmin: true, IsBot: false) }
                 : null);
         }
     }
