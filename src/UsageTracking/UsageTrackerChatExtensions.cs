@@ -55,10 +55,36 @@ public static class UsageTrackerChatExtensions
     /// <param name="cacheCreationTokens">Input tokens written to the provider's prompt cache.</param>
     /// <param name="sessionId">The session or conversation.</param>
     /// <param name="costUsd">The call's cost, when known.</param>
+    /// <param name="extras">What else the provider reported: the cache writes by lifetime, the service tier, server tools used.</param>
     public static void TrackTokenUsage(this IUsageTracker tracker, string? user, string model, long inputTokens, long outputTokens,
-        long cacheReadTokens = 0, long cacheCreationTokens = 0, string? sessionId = null, decimal? costUsd = null)
+        long cacheReadTokens = 0, long cacheCreationTokens = 0, string? sessionId = null, decimal? costUsd = null, TokenUsageExtras? extras = null)
     {
         ArgumentNullException.ThrowIfNull(tracker);
+        var properties = new Dictionary<string, object?>
+        {
+            ["cache_read_input_tokens"] = cacheReadTokens,
+            ["cache_creation_input_tokens"] = cacheCreationTokens,
+            ["total_tokens"] = inputTokens + outputTokens + cacheReadTokens + cacheCreationTokens,
+        };
+        if (extras is { CacheCreation5mTokens: not null } or { CacheCreation1hTokens: not null })
+        {
+            properties["cache_creation"] = new Dictionary<string, object?>
+            {
+                ["ephemeral_5m_input_tokens"] = extras.CacheCreation5mTokens ?? 0,
+                ["ephemeral_1h_input_tokens"] = extras.CacheCreation1hTokens ?? 0,
+            };
+        }
+
+        if (extras?.ServiceTier is { } tier)
+        {
+            properties["service_tier"] = tier;
+        }
+
+        if (extras?.WebSearchRequests is { } searches)
+        {
+            properties["server_tool_use"] = new Dictionary<string, object?> { ["web_search_requests"] = searches };
+        }
+
         tracker.Track(new UsageEvent
         {
             User = user,
@@ -68,12 +94,7 @@ public static class UsageTrackerChatExtensions
             InputTokens = inputTokens,
             OutputTokens = outputTokens,
             CostUsd = costUsd,
-            Properties = new Dictionary<string, object?>
-            {
-                ["cache_read_input_tokens"] = cacheReadTokens,
-                ["cache_creation_input_tokens"] = cacheCreationTokens,
-                ["total_tokens"] = inputTokens + outputTokens + cacheReadTokens + cacheCreationTokens,
-            },
+            Properties = properties,
         });
     }
 
@@ -93,3 +114,13 @@ public static class UsageTrackerChatExtensions
         tracker.Track(new UsageEvent { User = user, Action = action, SessionId = conversationId, Properties = merged });
     }
 }
+
+/// <summary>
+/// What a model provider reports beyond the token counts (Anthropic's usage block, for example), stored with a
+/// <c>token_usage</c> event under the earlier bot's keys: <c>cache_creation</c>, <c>service_tier</c>, <c>server_tool_use</c>.
+/// </summary>
+/// <param name="CacheCreation5mTokens">Input tokens written to a 5-minute cache entry.</param>
+/// <param name="CacheCreation1hTokens">Input tokens written to a 1-hour cache entry.</param>
+/// <param name="ServiceTier">The tier the call ran in (standard, priority, batch).</param>
+/// <param name="WebSearchRequests">Web searches the provider ran for the call.</param>
+public sealed record TokenUsageExtras(long? CacheCreation5mTokens = null, long? CacheCreation1hTokens = null, string? ServiceTier = null, long? WebSearchRequests = null);

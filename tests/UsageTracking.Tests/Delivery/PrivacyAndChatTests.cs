@@ -78,6 +78,26 @@ public sealed class PrivacyAndChatTests : IDisposable
     }
 
     [Fact]
+    public async Task TokenUsageExtras_AreStoredUnderTheEarlierBotsKeys()
+    {
+        await using var tracker = Tracking.Create(_folder);
+        tracker.TrackTokenUsage("ann@example.com", "claude-sonnet-4", 500, 120, cacheCreationTokens: 300,
+            extras: new TokenUsageExtras(CacheCreation5mTokens: 200, CacheCreation1hTokens: 100, ServiceTier: "priority", WebSearchRequests: 2));
+        tracker.TrackTokenUsage("ann@example.com", "gpt-4o-mini", 10, 5);
+        await tracker.FlushAsync();
+
+        var rows = await RowsAsync(tracker);
+        var full = Json(rows.Single(r => r.Model == "claude-sonnet-4"));
+        Assert.Equal(200, full.GetProperty("cache_creation").GetProperty("ephemeral_5m_input_tokens").GetInt64());
+        Assert.Equal(100, full.GetProperty("cache_creation").GetProperty("ephemeral_1h_input_tokens").GetInt64());
+        Assert.Equal("priority", full.GetProperty("service_tier").GetString());
+        Assert.Equal(2, full.GetProperty("server_tool_use").GetProperty("web_search_requests").GetInt64());
+        var plain = Json(rows.Single(r => r.Model == "gpt-4o-mini"));
+        Assert.False(plain.TryGetProperty("service_tier", out _));
+        Assert.False(plain.TryGetProperty("cache_creation", out _));
+    }
+
+    [Fact]
     public async Task UserEnricher_StoresUserInfo_AndIsAskedOncePerUserWithinTheCache()
     {
         var enricher = new DirectoryEnricher();
