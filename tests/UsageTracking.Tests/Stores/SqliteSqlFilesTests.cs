@@ -84,6 +84,34 @@ public sealed class SqliteSqlFilesTests : IDisposable
         Assert.Equal(stats.ByAction.Select(a => (a.Action, a.Count)).OrderBy(a => a.Action), popular.Select(r => ((string)r[0], (long)r[1])).OrderBy(a => a.Item1));
     }
 
+    [Fact]
+    public async Task TheOnboardingFunnel_CountsWhoReachedEachStep_AndTheShareOfTheStepBefore()
+    {
+        await using (var tracker = Tracking.Create(_folder, o => o.AppName = "analyses"))
+        {
+            // Ann goes all the way, Ben stops after the connection, Cy only signs up; a dataset sync tracked without a user counts its channel.
+            foreach (var step in Enum.GetValues<OnboardingStep>())
+            {
+                tracker.TrackOnboardingStep(step, "ann@example.com");
+            }
+
+            tracker.TrackOnboardingStep(OnboardingStep.OrganizationCreated, "ben@example.com");
+            tracker.TrackOnboardingStep(OnboardingStep.GovernanceChannelCreated, "ben@example.com");
+            tracker.TrackOnboardingStep(OnboardingStep.ConnectionSetupSucceeded, "ben@example.com");
+            tracker.TrackOnboardingStep(OnboardingStep.ConnectionSetupSucceeded, "ben@example.com");
+            tracker.TrackOnboardingStep(OnboardingStep.FirstDatasetSync, channelId: "C-ben");
+            tracker.TrackOnboardingStep(OnboardingStep.OrganizationCreated, "cy@example.com");
+            Assert.True((await tracker.FlushAsync()).Completed);
+        }
+
+        var rows = Query(Repository.Path("sql", "sqlite", "analyses", "onboarding_funnel.sql"));
+        Assert.Equal(
+            [("organization_created", 3L), ("governance_channel_created", 2L), ("connection_setup_succeeded", 2L), ("first_dataset_sync", 2L),
+             ("first_successful_query", 1L), ("coworker_invited", 1L)],
+            rows.Select(r => ((string)r[1], (long)r[2])));
+        Assert.Equal([null, 66.7, 100.0, 100.0, 50.0, 100.0], rows.Select(r => r[3] is DBNull ? (double?)null : Convert.ToDouble(r[3], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     private List<object[]> Query(string file)
     {
         using var connection = new SqliteConnection($"Data Source={_folder.Database}");

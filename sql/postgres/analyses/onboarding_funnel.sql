@@ -1,0 +1,18 @@
+-- The chatbot onboarding funnel over the last 90 days: who reached each step (the user who tracked it, or for a step
+-- tracked without one, its channel), and that as a share of the step before. Steps are counted on their own, so someone
+-- who skipped a step still counts at the later ones. Every step is listed, reached or not.
+WITH steps(step, action) AS (
+    VALUES (1, 'organization_created'), (2, 'governance_channel_created'), (3, 'connection_setup_succeeded'),
+           (4, 'first_dataset_sync'), (5, 'first_successful_query'), (6, 'coworker_invited')
+),
+reached AS (
+    SELECT s.step, s.action, COUNT(DISTINCT COALESCE(u."user", u.properties ->> 'channel_id')) AS reached
+    FROM steps AS s
+    LEFT JOIN central_app_usage AS u
+      ON u.action = s.action AND u.app_name = :'app_name' AND u."timestamp" >= now() - INTERVAL '90 days'
+    GROUP BY s.step, s.action
+)
+SELECT step, action, reached,
+       ROUND(100.0 * reached / NULLIF(LAG(reached) OVER (ORDER BY step), 0), 1) AS percent_of_previous
+FROM reached
+ORDER BY step;
