@@ -6,8 +6,6 @@ namespace UsageTracking.Cli.Commands;
 
 internal static class StatsCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Command Create(TextWriter output)
     {
         var user = new Option<string?>("--user") { Description = "Only this user's events." };
@@ -30,16 +28,11 @@ internal static class StatsCommand
                 UsageQuery.LastDays(n, DateTimeOffset.UtcNow, parse.GetValue(allApps) ? null : host.Options.AppName, host.StoredUser(parse.GetValue(user))), ct);
             if (parse.GetValue(format) == "json")
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(stats, Json));
+                await output.WriteLineAsync(JsonSerializer.Serialize(stats, CliOutput.Json));
                 return UsageCli.Ok;
             }
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(output),
-                Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-                ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-            });
+            var console = CliOutput.Console(output);
             console.MarkupLineInterpolated($"[bold]{stats.AppName ?? "all apps"}[/], last {n} days{(stats.User is null ? "" : $", user {stats.User}")}");
             console.MarkupLineInterpolated($"Events: [bold]{stats.TotalEvents:N0}[/]  Users: [bold]{stats.DistinctUsers:N0}[/]  Errors: [bold]{stats.ErrorCount:N0}[/]");
             var actions = new Table().AddColumn("Action").AddColumn(new TableColumn("Count").RightAligned());

@@ -10,8 +10,6 @@ namespace UsageTracking.Cli.Commands;
 /// </summary>
 internal static class StatusCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Command Create(TextWriter output)
     {
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
@@ -45,7 +43,7 @@ internal static class StatusCommand
                     today.TotalEvents == 0 ? 0 : Math.Round((double)today.ErrorCount / today.TotalEvents, 4)));
             if (parse.GetValue(json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(status, Json));
+                await output.WriteLineAsync(JsonSerializer.Serialize(status, CliOutput.Json));
             }
             else
             {
@@ -59,12 +57,7 @@ internal static class StatusCommand
 
     private static void Write(TextWriter output, Status status)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-        });
+        var console = CliOutput.Console(output);
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("App", Markup.Escape(status.App));
         grid.AddRow("Store", Markup.Escape(status.Store.Description));
