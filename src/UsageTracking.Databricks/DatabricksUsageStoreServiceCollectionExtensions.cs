@@ -14,9 +14,16 @@ namespace UsageTracking.Databricks;
 /// <summary>Registers the Databricks store and everything it can do.</summary>
 public static class DatabricksUsageStoreServiceCollectionExtensions
 {
+    /// <summary>The batch size a Databricks store uses when the configuration sets none (the embedded default is 1,000).</summary>
+    public const int DefaultBatchSize = 10_000;
+
+    /// <summary>The flush interval a Databricks store uses when the configuration sets none (the embedded default is 1 s).</summary>
+    public static readonly TimeSpan DefaultFlushInterval = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Registers the Databricks store as the usage store, with its reader, retention and read-only SQL over the usage table.
-    /// <c>UsageTracking:Store = databricks</c> does the same.
+    /// Registers the Databricks store as the usage store, with its reader, aggregates, retention and read-only SQL over the
+    /// usage table. <c>UsageTracking:Store = databricks</c> does the same. With a <paramref name="section"/>, a
+    /// <c>BatchSize</c> or <c>FlushInterval</c> it does not set becomes <see cref="DefaultBatchSize"/> or <see cref="DefaultFlushInterval"/>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="section">The <c>UsageTracking</c> section, for its <c>Databricks</c> settings; null to use the environment only.</param>
@@ -35,6 +42,23 @@ public static class DatabricksUsageStoreServiceCollectionExtensions
             o.Settings ??= DatabricksSettings.Read(section);
             o.TableName ??= tracking.Value.TableName;
         });
+        if (section is not null)
+        {
+            // Every statement is a Delta commit and keeps the warehouse awake: batches and intervals left unset in the
+            // configuration get the warehouse's defaults, not the embedded store's.
+            services.PostConfigure<UsageTrackingOptions>(tracking =>
+            {
+                if (section[nameof(UsageTrackingOptions.BatchSize)] is null)
+                {
+                    tracking.BatchSize = DefaultBatchSize;
+                }
+
+                if (section[nameof(UsageTrackingOptions.FlushInterval)] is null)
+                {
+                    tracking.FlushInterval = DefaultFlushInterval;
+                }
+            });
+        }
         services.TryAddSingleton(sp => new DatabricksUsageStore(sp.GetRequiredService<IOptions<DatabricksStoreOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger<DatabricksUsageStore>(), sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore>(sp => sp.GetRequiredService<DatabricksUsageStore>());

@@ -261,6 +261,31 @@ public sealed class DatabricksTests : IAsyncLifetime
         Assert.InRange(_emulator.LargestResultRows, 1, DatabricksUsageStore.ReadPageRows);
     }
 
+    [Theory]
+    [InlineData(null, null, 10_000, 30.0)]
+    [InlineData("500", "00:00:02", 500, 2.0)]
+    public void FromConfiguration_UnsetBatchAndFlush_GetTheWarehousesDefaults(string? batchSize, string? flushInterval, int expectedBatch, double expectedSeconds)
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["UsageTracking:Store"] = "databricks",
+            ["UsageTracking:TableName"] = _table,
+            ["UsageTracking:DataDirectory"] = _folder.Path,
+            ["UsageTracking:BatchSize"] = batchSize,
+            ["UsageTracking:FlushInterval"] = flushInterval,
+            ["UsageTracking:Databricks:Host"] = _emulator.BaseAddress.ToString(),
+            ["UsageTracking:Databricks:HttpPath"] = $"/sql/1.0/warehouses/{DatabricksEmulator.Warehouse}",
+            ["UsageTracking:Databricks:AccessToken"] = DatabricksEmulator.Token,
+        }).Build().GetSection("UsageTracking");
+        var services = new ServiceCollection();
+        services.AddUsageTracking(section);
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTrackingOptions>>().Value;
+        Assert.Equal(expectedBatch, options.BatchSize);
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), options.FlushInterval);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task NonAsciiText_TravelsAsUtf8_NotAsEscapes()
     {
