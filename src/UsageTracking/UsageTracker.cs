@@ -28,6 +28,7 @@ public sealed class UsageTracker : IUsageTracker
     private readonly bool _enabled;
     private readonly bool _durable;
     private readonly IReadOnlyDictionary<string, ModelPrice> _prices;
+    private readonly Dictionary<string, decimal> _unitPrices;
     private IAsyncDisposable? _ownedServices;
     private int _disposed;
 
@@ -45,6 +46,7 @@ public sealed class UsageTracker : IUsageTracker
         _enabled = options.Enabled;
         _durable = options.Durable;
         _prices = ModelPricing.Merge(options.ModelPrices);
+        _unitPrices = new Dictionary<string, decimal>(options.UnitPrices ?? [], StringComparer.OrdinalIgnoreCase);
         if (!_enabled)
         {
             Log.Disabled(_logger);
@@ -209,13 +211,41 @@ public sealed class UsageTracker : IUsageTracker
             var copy = usageEvent with
             {
                 Timestamp = usageEvent.Timestamp == default ? _time.GetUtcNow() : usageEvent.Timestamp,
-                CostUsd = usageEvent.CostUsd ?? (usageEvent.Model is null ? null : Price(usageEvent)),
+                CostUsd = usageEvent.CostUsd ?? (usageEvent.Model is null ? UnitPrice(usageEvent) : Price(usageEvent)),
             };
             Enqueue(copy);
         }
         catch (Exception)
         {
             _counters.AddDropped(DropReason.InternalError);
+        }
+    }
+
+    // An event of TrackUnitCost: its quantity at the configured price of its unit.
+    private decimal? UnitPrice(UsageEvent e) =>
+        _unitPrices.Count > 0 && e.Properties is { } properties
+        && properties.GetValueOrDefault(UsageTrackerChatExtensions.UnitKey) is string unit && _unitPrices.TryGetValue(unit, out var price)
+        && properties.GetValueOrDefault(UsageTrackerChatExtensions.QuantityKey) switch
+        {
+            decimal d => d,
+            int i => i,
+            long l => l,
+            double x when double.IsFinite(x) && Math.Abs(x) < 1e15 => (decimal?)(decimal)x,
+            _ => null,
+        } is { } quantity
+            ? Times(price, quantity)
+            : null;
+
+    // A cost too large for decimal is no cost rather than a lost event.
+    private static decimal? Times(decimal price, decimal quantity)
+    {
+        try
+        {
+            return Math.Round(price * quantity, 8);
+        }
+        catch (OverflowException)
+        {
+            return null;
         }
     }
 

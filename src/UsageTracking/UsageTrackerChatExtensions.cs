@@ -98,6 +98,37 @@ public static class UsageTrackerChatExtensions
         });
     }
 
+    /// <summary>The property a unit cost's unit is stored under: <c>properties.unit</c>.</summary>
+    public const string UnitKey = "unit";
+
+    /// <summary>The property a unit cost's quantity is stored under: <c>properties.quantity</c>.</summary>
+    public const string QuantityKey = "quantity";
+
+    /// <summary>
+    /// A cost that is not model tokens — SMS segments sent, minutes of a voice call — as <paramref name="action"/> with
+    /// <c>properties.unit</c> and <c>properties.quantity</c>; without <paramref name="costUsd"/> it is priced from
+    /// <see cref="UsageTrackingOptions.UnitPrices"/>, so cost panels and reports count it with the model costs.
+    /// </summary>
+    /// <param name="tracker">The tracker.</param>
+    /// <param name="user">Who caused it.</param>
+    /// <param name="action">What happened (<c>sms_sent</c>).</param>
+    /// <param name="unit">What is counted (<c>sms_segment</c>).</param>
+    /// <param name="quantity">How many.</param>
+    /// <param name="sessionId">The session or conversation.</param>
+    /// <param name="costUsd">The cost, when the caller knows it.</param>
+    public static void TrackUnitCost(this IUsageTracker tracker, string? user, string action, string unit, decimal quantity, string? sessionId = null, decimal? costUsd = null)
+    {
+        ArgumentNullException.ThrowIfNull(tracker);
+        tracker.Track(new UsageEvent
+        {
+            User = user,
+            Action = action,
+            SessionId = sessionId,
+            CostUsd = costUsd,
+            Properties = new Dictionary<string, object?> { [UnitKey] = unit, [QuantityKey] = quantity },
+        });
+    }
+
     private static void TrackMessage(IUsageTracker tracker, string action, string? user, string conversationId, int messageLength, IReadOnlyDictionary<string, object?>? properties)
     {
         ArgumentNullException.ThrowIfNull(tracker);

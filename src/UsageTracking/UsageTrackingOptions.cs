@@ -106,6 +106,13 @@ public sealed partial class UsageTrackingOptions
     /// </summary>
     public Dictionary<string, ModelPrice> ModelPrices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Prices of costs that are not model tokens (USD per unit: an SMS segment, a voice minute, a page rendered); events
+    /// tracked with <c>TrackUnitCost</c> and no cost of their own are priced from them. Configure as
+    /// <c>UsageTracking:UnitPrices:sms_segment = 0.0079</c>. A unit without a price gets no cost rather than a guess.
+    /// </summary>
+    public Dictionary<string, decimal> UnitPrices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The spool folder in use: <see cref="SpoolDirectory"/> or its default.</summary>
     public string ResolvedSpoolDirectory =>
         string.IsNullOrWhiteSpace(SpoolDirectory) ? Path.Combine(DataDirectory, "spool", SafeFileName(AppName)) : SpoolDirectory;
@@ -162,6 +169,11 @@ public sealed partial class UsageTrackingOptions
             Check(price is not null && price.InputPerMillion >= 0 && price.OutputPerMillion >= 0 && price.CachedInputPerMillion is null or >= 0,
                 $"UsageTracking:ModelPrices:{model} must have non-negative InputPerMillion, OutputPerMillion and CachedInputPerMillion.");
         }
+        foreach (var (unit, price) in UnitPrices)
+        {
+            Check(price >= 0, $"UsageTracking:UnitPrices:{unit} must not be negative.");
+        }
+
         Check(Privacy is null || !Privacy.HashUsers || Privacy.HashKey is { Length: >= 16 },
             "UsageTracking:Privacy:HashKey must be set, 16 characters or more, when UsageTracking:Privacy:HashUsers is true.");
         return errors;

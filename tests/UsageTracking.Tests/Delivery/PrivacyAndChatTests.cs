@@ -78,6 +78,28 @@ public sealed class PrivacyAndChatTests : IDisposable
     }
 
     [Fact]
+    public async Task UnitCosts_ArePricedFromTheirUnit_AndAnUnpricedOrOddOneIsStillKept()
+    {
+        await using var tracker = Tracking.Create(_folder, o => (o.UnitPrices["sms_segment"], o.UnitPrices["page"]) = (0.0079m, 2m));
+        tracker.TrackUnitCost("ann@example.com", "sms_sent", "sms_segment", 3);
+        tracker.TrackUnitCost("ann@example.com", "call_made", "voice_minute", 12);
+        tracker.TrackUnitCost("ann@example.com", "sms_sent", "sms_segment", 2, costUsd: 0.05m);
+        tracker.TrackUnitCost("ann@example.com", "page_rendered", "page", decimal.MaxValue);
+        tracker.TrackUserAction("ann@example.com", "odd", null, null, new Dictionary<string, object?> { ["unit"] = "sms_segment", ["quantity"] = "lots" });
+        Assert.True((await tracker.FlushAsync()).Completed);
+
+        var rows = await RowsAsync(tracker);
+        Assert.Equal(5, rows.Count);
+        Assert.Null(rows.Single(r => r.Action == "page_rendered").CostUsd);
+        Assert.Equal([0.0237m, 0.05m], rows.Where(r => r.Action == "sms_sent" && r.CostUsd is not null).Select(r => r.CostUsd!.Value).Order());
+        Assert.Null(rows.Single(r => r.Action == "call_made").CostUsd);
+        Assert.Null(rows.Single(r => r.Action == "odd").CostUsd);
+        Assert.Equal(12, Json(rows.Single(r => r.Action == "call_made")).GetProperty("quantity").GetDecimal());
+        Assert.Equal("voice_minute", Json(rows.Single(r => r.Action == "call_made")).GetProperty("unit").GetString());
+        Assert.DoesNotContain(tracker.GetHealth().Dropped, d => d.Value > 0);
+    }
+
+    [Fact]
     public async Task TokenUsageExtras_AreStoredUnderTheEarlierBotsKeys()
     {
         await using var tracker = Tracking.Create(_folder);
