@@ -12,7 +12,7 @@ internal sealed record StatementParameter(string Name, string? Value, string Typ
 /// <summary>A finished statement's rows, every value as the JSON_ARRAY format gives it (a string or null), with the column types.</summary>
 internal sealed record StatementResult(IReadOnlyList<(string Name, string Type)> Columns, IReadOnlyList<string?[]> Rows)
 {
-    /// <summary>The warehouse cut the result at the request's <c>row_limit</c> or <c>byte_limit</c> (<c>manifest.truncated</c>).</summary>
+    /// <summary>The warehouse cut the result at the request's <c>byte_limit</c> (<c>manifest.truncated</c>).</summary>
     public bool Truncated { get; init; }
 
     /// <summary>
@@ -104,9 +104,9 @@ internal sealed class StatementClient : IDisposable
 
     public string Where => _settings.ToString();
 
-    /// <summary>Runs one statement to its end; <paramref name="byteLimit"/> and <paramref name="rowLimit"/> cut its result (see <see cref="StatementResult.Truncated"/>).</summary>
+    /// <summary>Runs one statement to its end; <paramref name="byteLimit"/> cuts its result (see <see cref="StatementResult.Truncated"/>).</summary>
     public async Task<StatementResult> ExecuteAsync(string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken,
-        long? byteLimit = null, long? rowLimit = null)
+        long? byteLimit = null)
     {
         var body = new JsonObject
         {
@@ -125,12 +125,6 @@ internal sealed class StatementClient : IDisposable
             body["byte_limit"] = bytes;
         }
 
-        if (rowLimit is { } limit)
-        {
-            body["row_limit"] = limit;
-        }
-
-
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _statements);
         // Submitted on a token of its own, not the caller's: a caller that gives up during the server's wait would otherwise
@@ -142,16 +136,10 @@ internal sealed class StatementClient : IDisposable
         }
 
         var id = reply["statement_id"]?.GetValue<string>() ?? throw new DatabricksException("INVALID_REPLY", "The statement reply had no statement_id.", null, transient: true);
-        var delay = TimeSpan.FromMilliseconds(100);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            while (State(reply) is "PENDING" or "RUNNING")
-            {
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
-                reply = await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
-            }
+            reply = await PollAsync(id, reply, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -208,6 +196,24 @@ internal sealed class StatementClient : IDisposable
     }
 
     /// <summary>
+    /// Polls a statement (100 ms doubling to <see cref="MaxPollDelay"/>) until it is no longer PENDING or RUNNING, starting
+    /// from <paramref name="reply"/> when there is one; its last status.
+    /// </summary>
+    private async Task<JsonNode> PollAsync(string id, JsonNode? reply, CancellationToken cancellationToken)
+    {
+        reply ??= await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (State(reply) is "PENDING" or "RUNNING")
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
+            reply = await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return reply;
+    }
+
+    /// <summary>
     /// Cancels a statement and polls it until it ends (a cancel can race completion, and may silently fail): its final
     /// state, or null when it did not end within <see cref="SettleTimeout"/>.
     /// </summary>
@@ -217,18 +223,7 @@ internal sealed class StatementClient : IDisposable
         try
         {
             await SendAsync(HttpMethod.Post, $"api/2.0/sql/statements/{id}/cancel", null, idempotent: true, timeout.Token).ConfigureAwait(false);
-            var delay = TimeSpan.FromMilliseconds(100);
-            while (true)
-            {
-                var reply = await SendAsync(HttpMethod.Get, $"api/2.0/sql/statements/{id}", null, idempotent: true, timeout.Token).ConfigureAwait(false);
-                if (State(reply) is not ("PENDING" or "RUNNING") and { } state)
-                {
-                    return state;
-                }
-
-                await Task.Delay(delay, _time, timeout.Token).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
-            }
+            return State(await PollAsync(id, reply: null, timeout.Token).ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is HttpRequestException or DatabricksException or OperationCanceledException)
         {

@@ -83,11 +83,7 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
         try
         {
             connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (var setup = new NpgsqlCommand($"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {(int)timeout.TotalMilliseconds}", connection, transaction))
-            {
-                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            var transaction = await BeginReadOnlyAsync(connection, timeout, cancellationToken).ConfigureAwait(false);
 
             // A batch of one command goes to the server as one prepared statement, which it refuses to hold several of.
             var command = new NpgsqlBatch(connection, transaction) { BatchCommands = { new NpgsqlBatchCommand(sql) } };
@@ -113,11 +109,7 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (var setup = new NpgsqlCommand($"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {(int)limits.Timeout.TotalMilliseconds}", connection, transaction))
-            {
-                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await using var transaction = await BeginReadOnlyAsync(connection, limits.Timeout, cancellationToken).ConfigureAwait(false);
 
             await using var explain = new NpgsqlBatch(connection, transaction) { BatchCommands = { new NpgsqlBatchCommand($"EXPLAIN {sql}") } };
             await explain.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -130,6 +122,15 @@ public sealed class PostgresSqlSource : IReadOnlySqlSource, IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    // The database itself refuses writes in this transaction, and stops a statement at the timeout.
+    private static async Task<NpgsqlTransaction> BeginReadOnlyAsync(NpgsqlConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var setup = new NpgsqlCommand($"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {(int)timeout.TotalMilliseconds}", connection, transaction);
+        await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return transaction;
+    }
 
     private static SqlQueryException Failure(Exception ex, TimeSpan timeout) => ex switch
     {

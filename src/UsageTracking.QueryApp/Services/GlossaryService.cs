@@ -174,6 +174,7 @@ public sealed partial class GlossaryService(
         var phrase = (term ?? "").Trim().ToLowerInvariant();
         var admin = _options.IsAdmin(session.User);
         string? refused = null;
+        var forbidden = false;
         var removed = false;
         var failed = Save(source, glossary =>
         {
@@ -185,7 +186,7 @@ public sealed partial class GlossaryService(
 
             if (!admin && !(Mine(found, session.User) && !found.AppliesTo(null)))
             {
-                refused = "Only an admin can remove a term others use.";
+                (refused, forbidden) = ("Only an admin can remove a term others use.", true);
                 return glossary;
             }
 
@@ -197,7 +198,7 @@ public sealed partial class GlossaryService(
             return failed;
         }
 
-        return removed ? new TeachReply(true, phrase, null, false, null) : TeachReply.No(refused!) with { Forbidden = refused!.StartsWith("Only", StringComparison.Ordinal) };
+        return removed ? new TeachReply(true, phrase, null, false, null) : TeachReply.No(refused!) with { Forbidden = forbidden };
     }
 
     /// <summary>What a term means, in the words the interpretation uses.</summary>
