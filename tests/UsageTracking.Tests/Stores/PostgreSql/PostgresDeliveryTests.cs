@@ -53,7 +53,18 @@ public sealed class PostgresDeliveryTests(PostgresServer server) : IDisposable
         server.Start();
         await tracking;
 
-        var landed = await Tracking.EventuallyAsync(() => ScalarAsync($"SELECT COUNT(*) FROM {_table}").GetAwaiter().GetResult() == events, TimeSpan.FromSeconds(90));
+        // While the restarted server is still coming up, the check's own connection can fail: that is "not yet", not an answer.
+        var landed = await Tracking.EventuallyAsync(() =>
+        {
+            try
+            {
+                return ScalarAsync($"SELECT COUNT(*) FROM {_table}").GetAwaiter().GetResult() == events;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90));
         var health = tracker.GetHealth();
         Assert.True(landed, $"{await ScalarAsync($"SELECT COUNT(*) FROM {_table}")} of {events} rows; {health}");
         Assert.Equal(events, await ScalarAsync($"SELECT COUNT(DISTINCT detail) FROM {_table}"));
