@@ -1,8 +1,8 @@
 using System.ClientModel;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
 using OpenAI;
-using OpenAI.Chat;
 using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Sql;
 using UsageTracking.Sql;
@@ -10,35 +10,29 @@ using UsageTracking.Sql;
 namespace UsageTracking.QueryApp.Generation;
 
 /// <summary>
-/// SQL from an OpenAI-compatible chat-completions endpoint: a schema-aware prompt, the saved examples most like the
-/// question as few-shot turns, one repair round for a query that failed, and token counts for every call.
+/// SQL from a chat model (<see cref="IChatClient"/>, by default any OpenAI-compatible chat-completions endpoint): a
+/// schema-aware prompt, the saved examples most like the question as few-shot turns, one repair round for a query that
+/// failed, and token counts from <see cref="ChatResponse.Usage"/> for every call.
 /// </summary>
-public sealed partial class OpenAiSqlGenerator : ISqlGenerator
+public sealed partial class ChatModelSqlGenerator(IChatClient client, LlmOptions options) : ISqlGenerator
 {
     // Enough to show the table's idioms; more only costs tokens and dilutes the closest.
     private const int FewShotExamples = 6;
-    private readonly ChatClient _client;
-    private readonly LlmOptions _options;
+    private readonly LlmOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
-    /// <summary>Creates the generator; <paramref name="transport"/> replaces the network in tests.</summary>
-    public OpenAiSqlGenerator(LlmOptions options, System.ClientModel.Primitives.PipelineTransport? transport = null)
+    /// <summary>The OpenAI-compatible client for <paramref name="options"/>: its endpoint, model, key and timeout.</summary>
+    public static IChatClient CreateOpenAiClient(LlmOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
         var clientOptions = new OpenAIClientOptions { NetworkTimeout = options.Timeout };
         if (options.BaseUrl is { Length: > 0 } baseUrl)
         {
             clientOptions.Endpoint = new Uri(baseUrl);
         }
 
-        if (transport is not null)
-        {
-            clientOptions.Transport = transport;
-        }
-
         // Local servers (Ollama, vLLM) accept any key; the client insists on one.
         var key = options.ApiKey is { Length: > 0 } k ? k : Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } e ? e : "not-needed";
-        _client = new ChatClient(options.Model, new ApiKeyCredential(key), clientOptions);
+        return new OpenAI.Chat.ChatClient(options.Model, new ApiKeyCredential(key), clientOptions).AsIChatClient();
     }
 
     /// <inheritdoc />
@@ -55,7 +49,7 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var messages = Prompt(request);
-        messages.Add(new UserChatMessage(request.Question));
+        messages.Add(new ChatMessage(ChatRole.User, request.Question));
         return AskAsync(messages, cancellationToken);
     }
 
@@ -64,9 +58,9 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var messages = Prompt(request);
-        messages.Add(new UserChatMessage(request.Question));
-        messages.Add(new AssistantChatMessage(failedSql));
-        messages.Add(new UserChatMessage($"That query failed with: {error}\nReturn a corrected query."));
+        messages.Add(new ChatMessage(ChatRole.User, request.Question));
+        messages.Add(new ChatMessage(ChatRole.Assistant, failedSql));
+        messages.Add(new ChatMessage(ChatRole.User, $"That query failed with: {error}\nReturn a corrected query."));
         return AskAsync(messages, cancellationToken);
     }
 
@@ -83,13 +77,13 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
 
         List<ChatMessage> messages =
         [
-            new SystemChatMessage("Summarise the query result for a business reader in at most four sentences. Mention notable highs, lows and totals. No markdown."),
-            new UserChatMessage($"Question: {question}\nRows: {result.Rows.Count}{(result.Truncated ? " (cut at the row limit)" : "")}\nFirst rows:\n{table}"),
+            new(ChatRole.System, "Summarise the query result for a business reader in at most four sentences. Mention notable highs, lows and totals. No markdown."),
+            new(ChatRole.User, $"Question: {question}\nRows: {result.Rows.Count}{(result.Truncated ? " (cut at the row limit)" : "")}\nFirst rows:\n{table}"),
         ];
         try
         {
-            var completion = (await _client.CompleteChatAsync(messages, new ChatCompletionOptions { Temperature = 0.2f }, cancellationToken).ConfigureAwait(false)).Value;
-            return (completion.Content.FirstOrDefault()?.Text?.Trim(), Tokens(completion), null);
+            var response = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0.2f }, cancellationToken).ConfigureAwait(false);
+            return (response.Text is { Length: > 0 } text ? text.Trim() : null, Tokens(response), null);
         }
         catch (Exception ex) when (ex is ClientResultException or HttpRequestException or TaskCanceledException or InvalidOperationException)
         {
@@ -107,7 +101,7 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
         };
         List<ChatMessage> messages =
         [
-            new SystemChatMessage(
+            new(ChatRole.System,
                 $"""
                 You write one {dialect} SELECT query that answers the user's question about this table:
                 {request.Schema.ToDdl()}
@@ -117,8 +111,8 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
         ];
         foreach (var example in ExampleRetrieval.MostSimilar(request.Question, request.Examples, FewShotExamples))
         {
-            messages.Add(new UserChatMessage(example.Question));
-            messages.Add(new AssistantChatMessage(example.Sql));
+            messages.Add(new ChatMessage(ChatRole.User, example.Question));
+            messages.Add(new ChatMessage(ChatRole.Assistant, example.Sql));
         }
 
         return messages;
@@ -128,9 +122,9 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
     {
         try
         {
-            var completion = (await _client.CompleteChatAsync(messages, new ChatCompletionOptions { Temperature = 0 }, cancellationToken).ConfigureAwait(false)).Value;
-            var tokens = Tokens(completion);
-            var sql = ExtractSql(completion.Content.FirstOrDefault()?.Text);
+            var response = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0 }, cancellationToken).ConfigureAwait(false);
+            var tokens = Tokens(response);
+            var sql = ExtractSql(response.Text);
             return sql is null
                 ? new GeneratedSql(GenerationOutcome.Failed, null, "The language model answered without a SQL query.", Name, tokens)
                 : GeneratedSql.Answer(sql, Name, tokens);
@@ -141,8 +135,8 @@ public sealed partial class OpenAiSqlGenerator : ISqlGenerator
         }
     }
 
-    private TokenUse? Tokens(ChatCompletion completion) => completion.Usage is { } usage
-        ? new TokenUse(completion.Model ?? Name, usage.InputTokenCount, usage.OutputTokenCount, usage.InputTokenDetails?.CachedTokenCount ?? 0)
+    private TokenUse? Tokens(ChatResponse response) => response.Usage is { } usage
+        ? new TokenUse(response.ModelId ?? Name, usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0, usage.CachedInputTokenCount ?? 0)
         : null;
 
     // The message names the status, never the key or the request.
