@@ -28,10 +28,6 @@ public sealed class QueryAppOptions
     public string? AccessKey { get; set; }
 
     /// <summary>
-    /// The key a browser session enters at <c>/login</c>: <see cref="AccessKey"/>, else <see cref="ApiKey"/> (a key set
-    /// for scripts protects the data from browsers too), else none (the app is open, as on a developer's machine).
-    /// </summary>
-    /// <summary>
     /// Users (emails, as the app resolves them) who may share a user's saved example with everyone. Default none: each
     /// example then answers only the user who saved it.
     /// </summary>
@@ -40,6 +36,10 @@ public sealed class QueryAppOptions
     /// <summary>Whether <paramref name="user"/> is one of <see cref="Admins"/>.</summary>
     internal bool IsAdmin(string user) => Admins.Any(a => string.Equals(a?.Trim(), user, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// The key a browser session enters at <c>/login</c>: <see cref="AccessKey"/>, else <see cref="ApiKey"/> (a key set
+    /// for scripts protects the data from browsers too), else none (the app is open, as on a developer's machine).
+    /// </summary>
     internal string? LoginKey => AccessKey is { Length: > 0 } ? AccessKey : ApiKey is { Length: > 0 } ? ApiKey : null;
 
     /// <summary>Most rows shown on the page for one query; the page says when a result is cut. Default 5,000.</summary>

@@ -28,7 +28,8 @@ public sealed partial class FlowEndpointsTests
         var questions = JsonDocument.Parse(await client.GetStringAsync("/api/questions?source=demo")).RootElement.GetProperty("questions");
         Assert.Equal(3, questions.GetArrayLength());
 
-        var generated = await Post(client, "/api/generate", new { source = "demo", question = "How many studies are there by phase?" });
+        // A program picking one of the suggestions says so: that is the step (showing them is not).
+        var generated = await Post(client, "/api/generate", new { source = "demo", question = "How many studies are there by phase?", suggested = true });
         var sql = generated.GetProperty("sql").GetString()!;
         Assert.Equal("offline", generated.GetProperty("generator").GetString());
         var withColumns = (await Post(client, "/api/columns", new { source = "demo", sql, columns = new[] { "status" } })).GetProperty("sql").GetString()!;
@@ -199,10 +200,13 @@ public sealed partial class FlowEndpointsTests
         Assert.Equal(HttpStatusCode.Redirect, (await otherBrowser.GetAsync("/")).StatusCode);
     }
 
+    internal static Dictionary<string, string> HiddenFields(string form) =>
+        HiddenInput().Matches(form).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
+
     internal static async Task<string> LoginAsync(HttpClient client, string key)
     {
         var form = await client.GetStringAsync("/login");
-        var fields = HiddenInput().Matches(form).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
+        var fields = HiddenFields(form);
         fields["Key"] = key;
         var response = await client.PostAsync("/login", new FormUrlEncodedContent(fields));
         return await response.Content.ReadAsStringAsync();
