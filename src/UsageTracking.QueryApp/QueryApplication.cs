@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,7 @@ using UsageTracking.QueryApp.Data;
 using UsageTracking.QueryApp.Endpoints;
 using UsageTracking.QueryApp.Generation;
 using UsageTracking.QueryApp.Generation.Interpreting;
+using UsageTracking.QueryApp.Identity;
 using UsageTracking.QueryApp.Services;
 using UsageTracking.Reporting.Alerts;
 
@@ -23,7 +25,11 @@ public static class QueryApplication
             Args = args,
             // Content (questions, scripts) is embedded, so the app runs the same from any folder.
             ContentRootPath = AppContext.BaseDirectory,
+            // Named for its own assembly, so the framework's assets (blazor.web.js, component modules) are found from any host.
+            ApplicationName = typeof(QueryApplication).Assembly.GetName().Name,
         });
+        // Built (not published) output serves the framework's assets from the build's manifest in every environment.
+        builder.WebHost.UseStaticWebAssets();
         configure?.Invoke(builder);
         builder.Services.AddQueryAppServices(builder.Configuration);
         var app = builder.Build();
@@ -36,23 +42,8 @@ public static class QueryApplication
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddUsageTracking(configuration.GetSection(UsageTrackingOptions.SectionName));
-        services.AddOptions<QueryAppOptions>().Bind(configuration.GetSection(QueryAppOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QueryAppOptions>, QueryAppOptionsValidator>();
-        services.AddSingleton<DataSourceCatalog>();
-        services.AddSingleton(sp => new ExampleStore(Path.Combine(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, "query-examples.json")));
-        services.AddSingleton<QuestionBank>();
-        services.AddSingleton<RunStore>();
-        services.AddSingleton<QuerySlots>();
-        services.AddSingleton<AccessGrants>();
-        // TryAdd: a host may bring a generator of its own.
-        services.TryAddSingleton<ISqlGenerator>(sp =>
-        {
-            var llm = sp.GetRequiredService<IOptions<QueryAppOptions>>().Value.Llm;
-            return string.IsNullOrWhiteSpace(llm.Model) ? new OfflineSqlGenerator(sp.GetRequiredService<SourceModels>()) : new OpenAiSqlGenerator(llm);
-        });
-        services.AddSingleton(sp => new SourceModels(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<GlossaryService>();
-        services.AddSingleton<QueryFlow>();
+        services.AddQueryFlow(configuration);
+        services.AddQueryAppAuthentication();
         services.AddSingleton<DashboardService>();
         services.AddHealthChecks().AddCheck<UsageStoreHealthCheck>("usage-store", tags: ["ready"]).AddCheck<ProcessHealthCheck>("process");
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.SectionName)).ValidateOnStart();
@@ -60,7 +51,7 @@ public static class QueryApplication
         services.AddHttpClient("alerts", client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddHostedService<AlertService>();
         services.AddHostedService<DemoDataInitializer>();
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         // Malformed request bodies reach the exception handler, which answers in one sentence.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -80,6 +71,37 @@ public static class QueryApplication
         });
         // Request bodies are a question, a query or a column list: a megabyte is far more than any of them.
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 1 << 20);
+        return services;
+    }
+
+    /// <summary>
+    /// The flow and what it needs — data sources, examples, questions, runs, query slots, the generator, the glossary —
+    /// without the tracker (an <see cref="IUsageTracker"/> registered by the host) or the web host.
+    /// </summary>
+    public static IServiceCollection AddQueryFlow(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<QueryAppOptions>().Bind(configuration.GetSection(QueryAppOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueryAppOptions>, QueryAppOptionsValidator>();
+        services.AddSingleton<DataSourceCatalog>();
+        services.AddSingleton(sp => new ExampleStore(Path.Combine(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, "query-examples.json")));
+        services.AddSingleton<QuestionBank>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<QuerySlots>();
+        // TryAdd: a host may bring a generator of its own.
+        services.TryAddSingleton<ISqlGenerator>(sp =>
+        {
+            var llm = sp.GetRequiredService<IOptions<QueryAppOptions>>().Value.Llm;
+            return string.IsNullOrWhiteSpace(llm.Model)
+                ? new OfflineSqlGenerator(sp.GetRequiredService<SourceModels>())
+                : new ChatModelSqlGenerator(sp.GetRequiredService<IChatClient>(), llm);
+        });
+        // The model client, once: any OpenAI-compatible endpoint unless a host (or a test) registers its own IChatClient.
+        services.TryAddSingleton(sp => ChatModelSqlGenerator.CreateOpenAiClient(sp.GetRequiredService<IOptions<QueryAppOptions>>().Value.Llm));
+        services.AddSingleton(sp => new SourceModels(sp.GetRequiredService<DataSourceCatalog>().DataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<GlossaryService>();
+        services.AddSingleton<QueryFlow>();
         return services;
     }
 
@@ -104,11 +126,15 @@ public static class QueryApplication
             RequestPath = "/assets",
             OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
         });
+        app.UseAuthentication();
         app.UseMiddleware<UserSessionMiddleware>();
+        app.UseMiddleware<CrossSiteGuard>();
+        app.UseAuthorization();
         app.UseAntiforgery();
+        app.MapStaticAssets();
         app.MapFlowEndpoints();
         app.MapDashboardEndpoints();
-        app.MapRazorComponents<App>();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 

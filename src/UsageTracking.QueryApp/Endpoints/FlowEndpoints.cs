@@ -2,11 +2,14 @@ using UsageTracking.QueryApp.Services;
 
 namespace UsageTracking.QueryApp.Endpoints;
 
-/// <summary>The JSON endpoints the page's script calls for each step of the flow.</summary>
+/// <summary>
+/// The flow's steps as a JSON API for programs (the page itself calls <see cref="QueryFlow"/> from its components): each
+/// call is tracked exactly as the same step in the page.
+/// </summary>
 public static class FlowEndpoints
 {
     /// <summary>Request bodies.</summary>
-    public sealed record GenerateRequest(string? Source, string? Question);
+    public sealed record GenerateRequest(string? Source, string? Question, bool Suggested = false);
 
     /// <summary>Adds columns to a query.</summary>
     public sealed record ColumnsRequest(string? Source, string? Sql, List<string>? Columns);
@@ -27,10 +30,17 @@ public static class FlowEndpoints
     public static IEndpointRouteBuilder MapFlowEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").AddEndpointFilter(ApiAccess.RequireAsync);
-        api.MapGet("/questions", (HttpContext http, QueryFlow flow, string? source, string? shown) =>
-            flow.Suggest(http.GetUserSession(), source, shown?.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        api.MapGet("/questions", (QueryFlow flow, string? source, string? shown) =>
+            flow.Suggest(source, shown?.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         api.MapPost("/generate", (HttpContext http, QueryFlow flow, GenerateRequest body) =>
-            flow.GenerateAsync(http.GetUserSession(), body.Source, body.Question, http.RequestAborted));
+        {
+            if (body.Suggested)
+            {
+                flow.SuggestionPicked(http.GetUserSession(), body.Source, body.Question);
+            }
+
+            return flow.GenerateAsync(http.GetUserSession(), body.Source, body.Question, http.RequestAborted);
+        });
         api.MapPost("/columns", (HttpContext http, QueryFlow flow, ColumnsRequest body) =>
         {
             var reply = flow.SelectColumns(http.GetUserSession(), body.Source, body.Sql, body.Columns);

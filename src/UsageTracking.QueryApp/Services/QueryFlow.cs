@@ -30,14 +30,19 @@ public sealed partial class QueryFlow(
 {
     private readonly QueryAppOptions _options = options.Value;
 
-    /// <summary>Suggested questions for a source.</summary>
-    public QuestionsReply Suggest(UserSession session, string? sourceId, IReadOnlyCollection<string>? shown)
+    /// <summary>Three suggested questions for a source, avoiding <paramref name="shown"/>. Showing them is not a step of the user's.</summary>
+    public QuestionsReply Suggest(string? sourceId, IReadOnlyCollection<string>? shown)
+    {
+        var source = catalog.Get(sourceId);
+        return new QuestionsReply(source.Id, questions.Pick(source.Domain, 3, shown));
+    }
+
+    /// <summary>The user clicked a suggested question (<see cref="Actions.ViewRandomQuestions"/>, as the earlier app meant it).</summary>
+    public void SuggestionPicked(UserSession session, string? sourceId, string? question)
     {
         var watch = Stopwatch.StartNew();
         var source = catalog.Get(sourceId);
-        var picked = questions.Pick(source.Domain, 3, shown);
-        Track(session, Actions.ViewRandomQuestions, watch, new() { ["source"] = source.Id, ["questions"] = picked.Count });
-        return new QuestionsReply(source.Id, picked);
+        Track(session, Actions.ViewRandomQuestions, watch, new() { ["source"] = source.Id, ["question"] = question });
     }
 
     /// <summary>Question → SQL.</summary>
@@ -194,7 +199,7 @@ public sealed partial class QueryFlow(
             return new SummaryReply([], "none", RunExpired);
         }
 
-        if (generator is OpenAiSqlGenerator llm && _options.Llm.AllowLlmToSeeData)
+        if (generator is ChatModelSqlGenerator llm && _options.Llm.AllowLlmToSeeData)
         {
             var (text, tokens, error) = await llm.SummarizeAsync(run.Question ?? run.Sql, run.Result, cancellationToken).ConfigureAwait(false);
             RecordTokens(session, tokens);

@@ -20,7 +20,7 @@ public sealed class DashboardBrowserTests(Browser browser)
 
         await tracker.FlushAsync();
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(host.Address, "/dashboard?range=24h").ToString());
+        await Browser.GotoLiveAsync(page, new Uri(host.Address, "/dashboard?range=24h").ToString());
         await Assertions.Expect(page.Locator("#live")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bon\\b"));
         await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("30");
         await page.WaitForFunctionAsync("() => !!Chart.getChart(document.getElementById('chart-events'))");
@@ -57,7 +57,7 @@ public sealed class DashboardBrowserTests(Browser browser)
         var lost = tracker.GetHealth().Dropped["queue_full"];
         Assert.True(lost > 0, "the burst lost nothing; the test needs a loss to show");
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(host.Address, "/dashboard?range=24h").ToString());
+        await Browser.GotoLiveAsync(page, new Uri(host.Address, "/dashboard?range=24h").ToString());
         var warning = page.Locator("#live-dropped");
         await Assertions.Expect(warning).ToBeVisibleAsync();
         await Assertions.Expect(warning).ToContainTextAsync($"{lost:N0} events lost since the app started (queue_full: {lost:N0})");
@@ -70,15 +70,19 @@ public sealed class DashboardBrowserTests(Browser browser)
         var first = await QueryAppHost.StartAsync(100);
         var port = first.Address.Port;
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(first.Address, "/dashboard?range=24h").ToString());
+        await Browser.GotoLiveAsync(page, new Uri(first.Address, "/dashboard?range=24h").ToString());
         await Assertions.Expect(page.Locator("#live-text")).ToHaveTextAsync("live");
 
-        // The server goes away (a deploy, a restart): the page says so and keeps trying; when a server answers on the
-        // same address again, the stream resumes by itself, with no reload.
+        // The server goes away (a deploy, a restart): the circuit drops, the reconnect dialog shows and the indicator says
+        // so; when a server answers on the same address again, the page comes back live by itself (a new server knows
+        // nothing of the old circuit, so the page reloads itself).
         await first.DisposeAsync();
-        await Assertions.Expect(page.Locator("#live-text")).ToHaveTextAsync("reconnecting…", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#live .reconnecting-text")).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync(page, "dashboard-04-reconnecting");
         await using var second = await QueryAppHost.StartOnPortAsync(port, 100);
-        await Assertions.Expect(page.Locator("#live-text")).ToHaveTextAsync("live", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#live .live-text")).ToHaveTextAsync("live", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#live .live-text")).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
         second.Services.GetRequiredService<IUsageTracker>().TrackUserAction("back@example.com", Actions.ExecuteSql);
         await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("1", new() { Timeout = 5_000 });

@@ -19,7 +19,7 @@ public sealed class QueryAppBrowserTests(Browser browser)
     {
         await using var host = await QueryAppHost.StartAsync(demoStudies: 50_000);
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(host.Address.ToString());
+        await Browser.GotoLiveAsync(page, host.Address.ToString());
         var suggestions = page.Locator("#suggestions .suggestion");
         await Assertions.Expect(suggestions).ToHaveCountAsync(3);
         await Browser.ScreenshotAsync(page, "query-01-start");
@@ -46,15 +46,29 @@ public sealed class QueryAppBrowserTests(Browser browser)
         await page.ClickAsync("#add-columns");
         await Assertions.Expect(sql).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("GROUP BY phase, status"));
 
+        // The editor checks the SQL once the user pauses typing; no blur, no button.
         var edited = (await sql.InputValueAsync()).Replace("ORDER BY phase", "ORDER BY studies DESC", StringComparison.Ordinal);
         await sql.FillAsync(edited);
-        await sql.BlurAsync();
         await Assertions.Expect(page.Locator("#sql-status")).ToHaveTextAsync("Looks like a read-only query; ready to run.");
         await Assertions.Expect(page.Locator("#interpretation")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bstale\\b"));
 
         await page.ClickAsync("#run");
-        var rows = page.Locator("#result-table tbody tr");
+        var rows = page.Locator("#result-table tbody tr.result-row");
         await Assertions.Expect(rows.First).ToBeVisibleAsync();
+        var source = new DataSource("demo", "demo", "clinical_trials", new SqliteSqlSource(Path.Combine(host.DataDirectory, "demo-clinical-trials.db"), DemoData.Table));
+        var (names, expected) = await QueryRun.AllAsync(source, edited);
+
+        // The grid: 25 rows a page in the query's order, a second page with the rest, and a column sorted by a click.
+        Assert.True(expected.Count > 25, $"the flow needs more than one page of rows, got {expected.Count}");
+        await Assertions.Expect(rows).ToHaveCountAsync(25);
+        Assert.Equal(Convert.ToString(expected[0][1], CultureInfo.InvariantCulture), await rows.First.Locator("td").Nth(1).TextContentAsync());
+        await page.ClickAsync("#result-table ~ .pager button[aria-label='Go to next page']");
+        await Assertions.Expect(rows).ToHaveCountAsync(expected.Count - 25);
+        Assert.Equal(Convert.ToString(expected[25][1], CultureInfo.InvariantCulture), await rows.First.Locator("td").Nth(1).TextContentAsync());
+        await page.ClickAsync("#result-table th:nth-child(2) .col-title");
+        await page.ClickAsync("#result-table ~ .pager button[aria-label='Go to first page']");
+        var fewest = expected.Min(r => (long)r[1]!).ToString(CultureInfo.InvariantCulture);
+        await Assertions.Expect(rows.First.Locator("td").Nth(1)).ToHaveTextAsync(fewest);
         await Assertions.Expect(page.Locator("#chart-card")).ToHaveAttributeAsync("data-drawn", "bar");
         Assert.Equal("bar", await page.EvaluateAsync<string>("Chart.getChart(document.getElementById('chart')).config.type"));
         await Browser.ScreenshotAsync(page, "query-03-result");
@@ -81,8 +95,6 @@ public sealed class QueryAppBrowserTests(Browser browser)
         await Browser.ScreenshotAsync(page, "query-07-examples");
 
         // The workbook holds exactly what the query returns, typed.
-        var source = new DataSource("demo", "demo", "clinical_trials", new SqliteSqlSource(Path.Combine(host.DataDirectory, "demo-clinical-trials.db"), DemoData.Table));
-        var (names, expected) = await QueryRun.AllAsync(source, edited);
         using (var document = SpreadsheetDocument.Open(file, false))
         {
             var sheet = document.WorkbookPart!.WorksheetParts.Single().Worksheet.Descendants<Row>().ToList();
@@ -99,10 +111,71 @@ public sealed class QueryAppBrowserTests(Browser browser)
         }
 
         var events = await host.EventsAsync();
-        string[] steps = [Actions.AppStart, .. Enumerable.Repeat(Actions.ViewRandomQuestions, moreClicks + 1), Actions.GenerateQuestion, Actions.SqlQuery,
+        // Showing suggestions is not a step; clicking one is (view_random_questions, once, however many "more" clicks).
+        string[] steps = [Actions.AppStart, Actions.ViewRandomQuestions, Actions.GenerateQuestion, Actions.SqlQuery,
             Actions.SelectColumns, Actions.EditSql, Actions.ExecuteSql, Actions.GenerateChart, Actions.GenerateSummary, Actions.DownloadResults, Actions.ThumbsUp];
         Assert.Equal(steps, events.Select(e => e.Action));
         Assert.All(events, e => Assert.Equal("query-app-user@localhost", e.User));
+        Assert.Single(events.Select(e => e.Session).Distinct());
+    }
+
+    [Fact]
+    public async Task TwoBrowsers_AreTwoUsers_WhoNeverSeeEachOthersRunsOrDownloads()
+    {
+        await using var host = await QueryAppHost.StartAsync(1_000, ("QueryApp:TrustForwardedHeaders", "true"));
+        var ana = await browser.NewPageAsync(new Dictionary<string, string> { ["X-Forwarded-Email"] = "ana@example.org" });
+        var ben = await browser.NewPageAsync(new Dictionary<string, string> { ["X-Forwarded-Email"] = "ben@example.org" });
+        await Task.WhenAll(Browser.GotoLiveAsync(ana, host.Address.ToString()), Browser.GotoLiveAsync(ben, host.Address.ToString()));
+        await Assertions.Expect(ana.Locator(".who")).ToHaveTextAsync("ana@example.org");
+        await Assertions.Expect(ben.Locator(".who")).ToHaveTextAsync("ben@example.org");
+
+        await ana.FillAsync("#question", "How many studies are there by phase?");
+        await ana.ClickAsync("#generate");
+        await ana.ClickAsync("#run");
+        await Assertions.Expect(ana.Locator("#result-table tbody tr.result-row").First).ToBeVisibleAsync();
+        var download = await ana.Locator("#download-csv").GetAttributeAsync("href");
+
+        // Ben's page shows nothing of Ana's; her download link, opened in his browser, is refused in one sentence.
+        Assert.Equal(0, await ben.Locator("#sql-card").CountAsync());
+        Assert.Equal(0, await ben.Locator("#result-card").CountAsync());
+        var refused = await ben.APIRequest.GetAsync(new Uri(host.Address, download!).ToString());
+        Assert.Equal(404, refused.Status);
+        Assert.Contains("That result is no longer available", await refused.TextAsync(), StringComparison.Ordinal);
+        var mine = await ana.APIRequest.GetAsync(new Uri(host.Address, download!).ToString());
+        Assert.Equal(200, mine.Status);
+
+        var events = await host.EventsWithAsync(Actions.DownloadResults);
+        Assert.Equal(["ana@example.org", "ben@example.org"], events.Select(e => e.User).Distinct().Order());
+        Assert.Equal(2, events.Select(e => e.Session).Distinct().Count());
+        Assert.All(events.Where(e => e.User == "ben@example.org"), e => Assert.Equal(Actions.AppStart, e.Action));
+        Assert.Single(events, e => e.Action == Actions.DownloadResults);
+    }
+
+    [Fact]
+    public async Task AServerRestartMidSession_ShowsTheReconnectDialog_ThenThePageComesBack_NoEventLostOrDoubled()
+    {
+        await using var host = await QueryAppHost.StartAsync(1_000);
+        var page = await browser.NewPageAsync();
+        await Browser.GotoLiveAsync(page, host.Address.ToString());
+        await page.FillAsync("#question", "How many studies are there by phase?");
+        await page.ClickAsync("#generate");
+        await Assertions.Expect(page.Locator("#sql")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("GROUP BY phase"));
+
+        await host.StopAsync();
+        await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Browser.ScreenshotAsync(page, "query-13-reconnecting");
+        await host.StartAgainAsync();
+
+        // The new server has no circuit for the page: the page reloads itself, live again, in the same browser session.
+        await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeHiddenAsync(new() { Timeout = 30_000 });
+        await page.Locator("#app[data-interactive='true']").WaitForAsync(new() { Timeout = 30_000 });
+        await page.FillAsync("#question", "How many studies are there by country?");
+        await page.ClickAsync("#generate");
+        await Assertions.Expect(page.Locator("#sql")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("GROUP BY country"));
+        await Browser.ScreenshotAsync(page, "query-14-back");
+
+        var events = await host.EventsAsync();
+        Assert.Equal([Actions.AppStart, Actions.GenerateQuestion, Actions.SqlQuery, Actions.GenerateQuestion, Actions.SqlQuery], events.Select(e => e.Action));
         Assert.Single(events.Select(e => e.Session).Distinct());
     }
 
@@ -111,7 +184,7 @@ public sealed class QueryAppBrowserTests(Browser browser)
     {
         await using var host = await QueryAppHost.StartAsync(demoStudies: 1_000);
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(host.Address.ToString());
+        await Browser.GotoLiveAsync(page, host.Address.ToString());
         await page.FillAsync("#question", "Show me the weather in Paris");
         await page.ClickAsync("#generate");
         await Assertions.Expect(page.Locator("#ask-message")).ToContainTextAsync("I did not understand “weather”");
@@ -129,7 +202,7 @@ public sealed class QueryAppBrowserTests(Browser browser)
     {
         await using var host = await QueryAppHost.StartAsync(demoStudies: 1_000);
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(host.Address.ToString());
+        await Browser.GotoLiveAsync(page, host.Address.ToString());
         await page.FillAsync("#question", "How many dermatology studies by phase?");
         await page.ClickAsync("#generate");
         await Assertions.Expect(page.Locator("#teach")).ToBeVisibleAsync();

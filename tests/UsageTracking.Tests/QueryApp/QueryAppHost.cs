@@ -35,6 +35,9 @@ public sealed class QueryAppHost : IAsyncDisposable
     public static Task<QueryAppHost> StartOnPortAsync(int port, int demoStudies = 3_000, params (string Key, string? Value)[] settings) =>
         StartOnPortAsync(port, demoStudies, settings, null);
 
+    private Dictionary<string, string?> _values = [];
+    private Action<IServiceCollection>? _services;
+
     private static async Task<QueryAppHost> StartOnPortAsync(int port, int demoStudies, (string Key, string? Value)[] settings, Action<IServiceCollection>? services)
     {
         var host = new QueryAppHost();
@@ -51,17 +54,36 @@ public sealed class QueryAppHost : IAsyncDisposable
             values[key] = value;
         }
 
-        host._app = UsageTracking.QueryApp.QueryApplication.Create([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(values);
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            services?.Invoke(builder.Services);
-        });
-        await host._app.StartAsync();
-        var address = host._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.Address = new Uri(address);
+        host._values = values;
+        host._services = services;
+        await host.StartAppAsync(port);
         return host;
     }
+
+    private async Task StartAppAsync(int port)
+    {
+        _app = UsageTracking.QueryApp.QueryApplication.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(_values);
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            _services?.Invoke(builder.Services);
+        });
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Address = new Uri(address);
+    }
+
+    /// <summary>Stops the app as a deploy would (the tracker flushes), keeping its data folder.</summary>
+    public async Task StopAsync()
+    {
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+        SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>Starts the app again on the same address and data folder.</summary>
+    public Task StartAgainAsync() => StartAppAsync(Address.Port);
 
     /// <summary>A client with its own cookie jar: one browser session.</summary>
     public HttpClient Client()

@@ -33,11 +33,26 @@ public sealed class Browser : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser session (its own cookies) with a 1280×800 viewport.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A fresh browser session (its own cookies) with a 1280×800 viewport, sending <paramref name="headers"/> with every request (as a proxy would).</summary>
+    public async Task<IPage> NewPageAsync(IDictionary<string, string>? headers = null)
     {
-        var context = await Instance.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 }, AcceptDownloads = true });
+        var context = await Instance.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            AcceptDownloads = true,
+            ExtraHTTPHeaders = headers,
+        });
         return await context.NewPageAsync();
+    }
+
+    /// <summary>
+    /// Opens <paramref name="url"/> and waits until the page is live: prerendered HTML arrives first, and clicks do
+    /// nothing until the page's circuit to the server is up and has rendered once (<c>data-interactive="true"</c>).
+    /// </summary>
+    public static async Task GotoLiveAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        await page.Locator("[data-interactive='true']").First.WaitForAsync(new() { Timeout = 15_000 });
     }
 
     public static Task ScreenshotAsync(IPage page, string name) =>
