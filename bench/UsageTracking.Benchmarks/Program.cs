@@ -9,6 +9,12 @@ using UsageTracking.Benchmarks;
 // dotnet run -c Release -- overflow 100000         per-call median and p99 in a burst of 2× the queue over 4 threads
 // dotnet run -c Release -- databricks-dashboard 1000000 [--no-baseline]  a 30-day dashboard over N events in Databricks (emulator): statements, bytes
 // dotnet run -c Release -- query-load 10            the query app under N users' hostile queries: peak memory, health latency
+// dotnet run -c Release -- circuits 50              the query app's Blazor circuits in Chromium: heap per open tab, click → result vs direct calls
+if (args is ["circuits", ..])
+{
+    return await CircuitCost.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50);
+}
+
 if (args is ["databricks-dashboard", ..])
 {
     return await DatabricksDashboard.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
