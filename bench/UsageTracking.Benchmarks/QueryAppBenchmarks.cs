@@ -14,7 +14,7 @@ namespace UsageTracking.Benchmarks;
 /// <summary>
 /// The query app's request costs, over HTTP to the real app on 127.0.0.1 with the full demo data (50,000 studies):
 /// question → SQL with the offline generator (interpretation, SQL, and the compile check against the source), against the
-/// cheapest endpoint as the baseline (HTTP + middleware + one tracked step); the generator alone, over a mix of questions,
+/// cheapest endpoint as the baseline (HTTP + authentication + middleware, no tracked step); the generator alone, over a mix of questions,
 /// and the one-off cost of learning the source. Times include the loopback client, so they bound the server time from above.
 /// </summary>
 [MemoryDiagnoser]

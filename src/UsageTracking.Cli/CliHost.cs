@@ -32,6 +32,9 @@ internal sealed class CliHost : IAsyncDisposable
     /// <summary>Every stat and panel, read through the store's capabilities.</summary>
     public Analytics.UsageAnalytics Analytics => _services.GetRequiredService<Analytics.UsageAnalytics>();
 
+    /// <summary>The configuration the command read (appsettings, environment, command-line overrides).</summary>
+    public IConfiguration Configuration => _services.GetRequiredService<IConfiguration>();
+
     /// <summary>A capability the command needs from the store, or one sentence saying the store has not got it.</summary>
     public T Require<T>(string ability)
         where T : class =>

@@ -1,12 +1,16 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
+using UsageTracking.Reporting.Alerts;
 
 namespace UsageTracking.Cli.Commands;
 
 /// <summary>
 /// An operator's look at one app's usage tracking: is the store reachable, what it holds and when it last received an
-/// event, what waits in the spool and the quarantine, and today's counts. Exit code 1 when the store cannot be reached.
+/// event, what waits in the spool and the quarantine, today's counts, and which of the configured alert rules
+/// (<c>Alerts:Rules</c>) are over their levels now. Exit code 1 when the store cannot be reached.
 /// </summary>
 internal static class StatusCommand
 {
@@ -22,6 +26,7 @@ internal static class StatusCommand
             TableExtent? table = null;
             TableExtent? app = null;
             UsageStats? today = null;
+            IReadOnlyList<AlertStatus> alerts = [];
             try
             {
                 await host.EnsureStoreAsync(ct);
@@ -29,6 +34,7 @@ internal static class StatusCommand
                 table = await reader.GetExtentAsync(null, ct);
                 app = await reader.GetExtentAsync(host.Options.AppName, ct);
                 today = await host.Analytics.GetStatsAsync(UsageQuery.LastDays(1, DateTimeOffset.UtcNow, host.Options.AppName), ct);
+                alerts = await FiringAsync(host, ct);
             }
             catch (Exception ex) when (UsageCli.Describe(ex) is { } message && ex is not OperationCanceledException)
             {
@@ -40,7 +46,8 @@ internal static class StatusCommand
                 new StoreStatus(host.Store.Description, storeError is null, storeError, table?.Rows, app?.Rows, app?.Newest),
                 new SpoolStatus(spool.Directory, spool.Files, spool.Events, spool.Bytes, spool.Oldest, spool.Quarantined, spool.UnreadableLines + spool.QuarantinedLines),
                 today is null ? null : new TodayStatus(today.TotalEvents, today.DistinctUsers, today.ErrorCount,
-                    today.TotalEvents == 0 ? 0 : Math.Round((double)today.ErrorCount / today.TotalEvents, 4)));
+                    today.TotalEvents == 0 ? 0 : Math.Round((double)today.ErrorCount / today.TotalEvents, 4)),
+                alerts);
             if (parse.GetValue(json))
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(status, CliOutput.Json));
@@ -78,13 +85,35 @@ internal static class StatusCommand
             grid.AddRow("Today (UTC)", $"{today.Events:N0} events, {today.Users:N0} users, {today.Errors:N0} errors ({today.ErrorRate:P1})");
         }
 
+        if (status.Store.Reachable)
+        {
+            grid.AddRow("Alerts firing", status.Alerts.Count == 0 ? "[green]none[/]"
+                : string.Join("\n", status.Alerts.Select(a => $"{(a.Severity == "critical" ? "[red]" : "[yellow]")}{Markup.Escape(a.Text)}[/]")));
+        }
+
         console.Write(grid);
+    }
+
+    // The rules are evaluated once, now, as the app's alert service would on its next tick (it keeps no shared state).
+    private static async Task<IReadOnlyList<AlertStatus>> FiringAsync(CliHost host, CancellationToken cancellationToken)
+    {
+        var options = host.Configuration.GetSection(AlertOptions.SectionName).Get<AlertOptions>() ?? new AlertOptions();
+        if (options.Rules.Count == 0)
+        {
+            return [];
+        }
+
+        var evaluator = new AlertEvaluator(host.Analytics, options, NullLogger.Instance);
+        var notifications = await evaluator.EvaluateAsync(DateTimeOffset.UtcNow, cancellationToken);
+        return notifications.Select(n => new AlertStatus(n.Rule, n.Severity.ToString().ToLowerInvariant(), double.IsFinite(n.Value) ? n.Value : null, n.Threshold, n.Text)).ToList();
     }
 
     private static string Ago(TimeSpan span) => span.TotalMinutes < 1 ? "under a minute" : span.TotalHours < 1 ? $"{span.TotalMinutes:N0} min"
         : span.TotalDays < 1 ? $"{span.TotalHours:N1} h" : $"{span.TotalDays:N1} days";
 
-    private sealed record Status(string App, StoreStatus Store, SpoolStatus Spool, TodayStatus? Today);
+    private sealed record Status(string App, StoreStatus Store, SpoolStatus Spool, TodayStatus? Today, IReadOnlyList<AlertStatus> Alerts);
+
+    private sealed record AlertStatus(string Rule, string Severity, double? Value, double Threshold, string Text);
 
     private sealed record StoreStatus(string Description, bool Reachable, string? Error, long? Rows, long? AppRows, DateTimeOffset? Newest);
 

@@ -3,10 +3,15 @@ using UsageTracking.Reporting.Alerts;
 
 namespace UsageTracking.QueryApp.Services;
 
-/// <summary>Evaluates the <c>Alerts</c> rules every <see cref="AlertOptions.Interval"/> and posts changes to the webhook.</summary>
+/// <summary>Evaluates the <c>Alerts</c> rules every <see cref="AlertOptions.Interval"/> and sends changes to each rule's channels.</summary>
 public sealed class AlertService(
     DashboardService dashboard, IOptions<AlertOptions> options, IHttpClientFactory httpClients, TimeProvider time, ILogger<AlertService> logger) : BackgroundService
 {
+    private AlertEvaluator? _evaluator;
+
+    /// <summary>The rules firing now, with their severity (empty before the first evaluation or with no rules).</summary>
+    public IReadOnlyDictionary<string, AlertSeverity> Firing => _evaluator?.FiringSeverities ?? new Dictionary<string, AlertSeverity>();
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -17,7 +22,8 @@ public sealed class AlertService(
         }
 
         var evaluator = new AlertEvaluator(dashboard.Analytics, settings, logger);
-        var notifier = settings.WebhookUrl is { Length: > 0 } url ? new WebhookNotifier(httpClients.CreateClient("alerts"), new Uri(url), logger, time) : null;
+        var dispatcher = AlertDispatcher.Create(settings, httpClients.CreateClient("alerts"), logger, time);
+        _evaluator = evaluator;
         using var timer = new PeriodicTimer(settings.Interval, time);
         do
         {
@@ -25,10 +31,7 @@ public sealed class AlertService(
             {
                 foreach (var notification in await evaluator.EvaluateAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false))
                 {
-                    if (notifier is not null)
-                    {
-                        await notifier.SendAsync(notification, stoppingToken).ConfigureAwait(false);
-                    }
+                    await dispatcher.SendAsync(notification, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

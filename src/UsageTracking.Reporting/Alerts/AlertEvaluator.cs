@@ -4,25 +4,37 @@ using UsageTracking.Analytics;
 
 namespace UsageTracking.Reporting.Alerts;
 
-/// <summary>A rule's change of state, as sent to the webhook.</summary>
+/// <summary>A rule's change of state, as sent to its channels.</summary>
 /// <param name="Rule">The rule's name.</param>
 /// <param name="Status"><c>firing</c> or <c>resolved</c>.</param>
 /// <param name="Value">The measured value.</param>
-/// <param name="Threshold">The rule's limit.</param>
+/// <param name="Threshold">The level crossed: the warning or critical one when firing, the critical one when resolved.</param>
 /// <param name="Text">One sentence for people.</param>
 /// <param name="At">When it was evaluated.</param>
-public sealed record AlertNotification(string Rule, string Status, double Value, double Threshold, string Text, DateTimeOffset At);
+public sealed record AlertNotification(string Rule, string Status, double Value, double Threshold, string Text, DateTimeOffset At)
+{
+    /// <summary>How bad: when firing, the new severity; when resolved, the worst one of the incident.</summary>
+    public AlertSeverity Severity { get; init; } = AlertSeverity.Critical;
+
+    /// <summary>The rule's channels, by name (empty: every channel).</summary>
+    public IReadOnlyList<string> Channels { get; init; } = [];
+}
 
 /// <summary>
 /// Evaluates the rules against the usage table through <see cref="UsageAnalytics"/> and reports only changes: a rule
-/// fires once when its condition starts to hold, and resolves once when it stops — not on every evaluation.
+/// fires when its value passes its warning or critical level, fires again when it moves between the two, and resolves
+/// once when it is back under both — never on every evaluation.
 /// </summary>
 public sealed partial class AlertEvaluator(UsageAnalytics analytics, AlertOptions options, ILogger logger)
 {
-    private readonly Dictionary<string, bool> _firing = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, AlertSeverity> _firing = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, AlertSeverity> _worst = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Rules currently firing.</summary>
-    public IReadOnlyCollection<string> Firing => _firing.Where(p => p.Value).Select(p => p.Key).ToList();
+    public IReadOnlyCollection<string> Firing => _firing.Keys.ToList();
+
+    /// <summary>Rules currently firing, with their severity.</summary>
+    public IReadOnlyDictionary<string, AlertSeverity> FiringSeverities => new Dictionary<string, AlertSeverity>(_firing, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Evaluates every rule at <paramref name="now"/>; returns the notifications due (firing and resolved changes only).</summary>
     public async Task<IReadOnlyList<AlertNotification>> EvaluateAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -42,15 +54,27 @@ public sealed partial class AlertEvaluator(UsageAnalytics analytics, AlertOption
                 continue;
             }
 
-            var breached = rule.Kind == AlertKind.NoEvents ? value >= rule.Window.TotalMinutes : !double.IsNaN(value) && value > rule.Threshold;
-            var wasFiring = _firing.GetValueOrDefault(rule.Name);
-            if (breached == wasFiring)
+            var severity = Severity(rule, value);
+            AlertSeverity? was = _firing.TryGetValue(rule.Name, out var current) ? current : null;
+            if (severity == was)
             {
                 continue;
             }
 
-            _firing[rule.Name] = breached;
-            var notification = new AlertNotification(rule.Name, breached ? "firing" : "resolved", value, Limit(rule), Describe(rule, value, breached), now);
+            AlertNotification notification;
+            if (severity is { } level)
+            {
+                _firing[rule.Name] = level;
+                _worst[rule.Name] = _worst.TryGetValue(rule.Name, out var worst) && worst > level ? worst : level;
+                notification = new AlertNotification(rule.Name, "firing", value, Level(rule, level), Describe(rule, value, level, was), now) { Severity = level, Channels = rule.Channels };
+            }
+            else
+            {
+                _firing.Remove(rule.Name);
+                _worst.Remove(rule.Name, out var worst);
+                notification = new AlertNotification(rule.Name, "resolved", value, Level(rule, AlertSeverity.Critical), Describe(rule, value, null, was), now) { Severity = worst, Channels = rule.Channels };
+            }
+
             Log.StateChanged(logger, rule.Name, notification.Status, notification.Text);
             notifications.Add(notification);
         }
@@ -83,21 +107,47 @@ public sealed partial class AlertEvaluator(UsageAnalytics analytics, AlertOption
         }
     }
 
-    private static double Limit(AlertRule rule) => rule.Kind == AlertKind.NoEvents ? rule.Window.TotalMinutes : rule.Threshold;
+    // Silence is measured in minutes since the last event (infinite when there is none); the rest are above their levels.
+    private static AlertSeverity? Severity(AlertRule rule, double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return null;
+        }
 
-    private static string Describe(AlertRule rule, double value, bool firing)
+        if (rule.Kind == AlertKind.NoEvents ? value >= rule.Window.TotalMinutes : value > rule.Threshold)
+        {
+            return AlertSeverity.Critical;
+        }
+
+        return rule.Warning is { } warning && (rule.Kind == AlertKind.NoEvents ? value >= warning : value > warning) ? AlertSeverity.Warning : null;
+    }
+
+    private static double Level(AlertRule rule, AlertSeverity severity) => severity == AlertSeverity.Warning && rule.Warning is { } warning
+        ? warning
+        : rule.Kind == AlertKind.NoEvents ? rule.Window.TotalMinutes : rule.Threshold;
+
+    private static string Describe(AlertRule rule, double value, AlertSeverity? severity, AlertSeverity? was)
     {
         var scope = rule.App is null ? "all apps" : $"app {rule.App}";
         var window = rule.Window.TotalMinutes >= 60 ? $"{rule.Window.TotalHours:0.#} h" : $"{rule.Window.TotalMinutes:0} min";
-        var status = firing ? "FIRING" : "RESOLVED";
+        var status = severity switch { AlertSeverity.Critical => "CRITICAL", AlertSeverity.Warning => "WARNING", _ => "RESOLVED" };
+        var level = severity is { } s ? Level(rule, s) : Level(rule, AlertSeverity.Critical);
+        var name = severity is AlertSeverity.Warning && rule.Warning is not null ? "warning level" : "threshold";
         var measured = rule.Kind switch
         {
-            AlertKind.ErrorRate => double.IsNaN(value) ? "too few events to judge" : $"error rate {value.ToString("P1", CultureInfo.InvariantCulture)} over the last {window} (threshold {rule.Threshold.ToString("P1", CultureInfo.InvariantCulture)})",
-            AlertKind.P95Duration => double.IsNaN(value) ? "no durations" : $"p95 step duration {value:N0} ms over the last {window} (threshold {rule.Threshold:N0} ms)",
-            AlertKind.NoEvents => double.IsPositiveInfinity(value) ? "no events at all" : $"last event {value:N0} min ago (threshold {rule.Window.TotalMinutes:N0} min)",
-            _ => $"LLM cost today ${value.ToString("N2", CultureInfo.InvariantCulture)} (threshold ${rule.Threshold.ToString("N2", CultureInfo.InvariantCulture)})",
+            AlertKind.ErrorRate => double.IsNaN(value) ? "too few events to judge" : $"error rate {value.ToString("P1", CultureInfo.InvariantCulture)} over the last {window} ({name} {level.ToString("P1", CultureInfo.InvariantCulture)})",
+            AlertKind.P95Duration => double.IsNaN(value) ? "no durations" : $"p95 step duration {value:N0} ms over the last {window} ({name} {level:N0} ms)",
+            AlertKind.NoEvents => double.IsPositiveInfinity(value) ? "no events at all" : $"last event {value:N0} min ago ({name} {level:N0} min)",
+            _ => $"LLM cost today ${value.ToString("N2", CultureInfo.InvariantCulture)} ({name} ${level.ToString("N2", CultureInfo.InvariantCulture)})",
         };
-        return $"[{status}] {rule.Name}: {measured}, {scope}.";
+        var change = (was, severity) switch
+        {
+            (AlertSeverity.Warning, AlertSeverity.Critical) => " (up from warning)",
+            (AlertSeverity.Critical, AlertSeverity.Warning) => " (down from critical)",
+            _ => "",
+        };
+        return $"[{status}] {rule.Name}: {measured}, {scope}{change}.";
     }
 
     private static partial class Log

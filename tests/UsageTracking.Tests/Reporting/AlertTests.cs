@@ -73,7 +73,7 @@ public sealed class AlertTests : IAsyncLifetime
         var firing = received[0];
         Assert.Equal("Error rate", firing.GetProperty("rule").GetString());
         Assert.Equal(0.5, firing.GetProperty("value").GetDouble(), 9);
-        Assert.Equal("[FIRING] Error rate: error rate 50.0 % over the last 1 h (threshold 20.0 %), all apps.", firing.GetProperty("text").GetString());
+        Assert.Equal("[CRITICAL] Error rate: error rate 50.0 % over the last 1 h (threshold 20.0 %), all apps.", firing.GetProperty("text").GetString());
         Assert.Equal(firing.GetProperty("text").GetString(), firing.GetProperty("content").GetString());
         Assert.Empty(evaluator.Firing);
     }
@@ -104,7 +104,7 @@ public sealed class AlertTests : IAsyncLifetime
         }).ToList(), default);
         var fired = Assert.Single(await evaluator.EvaluateAsync(Noon.AddHours(1), default));
         Assert.Equal(1.2, fired.Value, 9);
-        Assert.Equal("[FIRING] Spend: LLM cost today $1.20 (threshold $1.00), all apps.", fired.Text);
+        Assert.Equal("[CRITICAL] Spend: LLM cost today $1.20 (threshold $1.00), all apps.", fired.Text);
     }
 
     [Fact]
