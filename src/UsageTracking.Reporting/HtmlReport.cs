@@ -8,7 +8,11 @@ namespace UsageTracking.Reporting;
 /// <param name="Dashboard">Every panel.</param>
 /// <param name="RetentionDays">Rows older than this are deleted by the cleanup (0: kept for ever).</param>
 /// <param name="Title">The report's title.</param>
-public sealed record DashboardDocument(Dashboard Dashboard, int RetentionDays, string Title);
+public sealed record DashboardDocument(Dashboard Dashboard, int RetentionDays, string Title)
+{
+    /// <summary>Levels the headline figures are coloured by; null colours none.</summary>
+    public KpiThresholds? Thresholds { get; init; }
+}
 
 /// <summary>
 /// One self-contained HTML file: styles, Chart.js, the dashboard script and the numbers all inline, so it opens

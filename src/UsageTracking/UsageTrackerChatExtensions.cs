@@ -55,9 +55,11 @@ public static class UsageTrackerChatExtensions
     /// <param name="cacheCreationTokens">Input tokens written to the provider's prompt cache.</param>
     /// <param name="sessionId">The session or conversation.</param>
     /// <param name="costUsd">The call's cost, when known.</param>
-    /// <param name="extras">What else the provider reported: the cache writes by lifetime, the service tier, server tools used.</param>
+    /// <param name="extras">What else the provider reported: the cache writes by lifetime, the service tier, server tools used, the time to first token.</param>
+    /// <param name="durationMs">How long the call took (the event's duration): the dashboard's per-model latency and tokens per second.</param>
     public static void TrackTokenUsage(this IUsageTracker tracker, string? user, string model, long inputTokens, long outputTokens,
-        long cacheReadTokens = 0, long cacheCreationTokens = 0, string? sessionId = null, decimal? costUsd = null, TokenUsageExtras? extras = null)
+        long cacheReadTokens = 0, long cacheCreationTokens = 0, string? sessionId = null, decimal? costUsd = null, TokenUsageExtras? extras = null,
+        double? durationMs = null)
     {
         ArgumentNullException.ThrowIfNull(tracker);
         var properties = new Dictionary<string, object?>
@@ -85,6 +87,11 @@ public static class UsageTrackerChatExtensions
             properties["server_tool_use"] = new Dictionary<string, object?> { ["web_search_requests"] = searches };
         }
 
+        if (extras?.TimeToFirstTokenMs is { } ttft)
+        {
+            properties["ttft_ms"] = ttft;
+        }
+
         tracker.Track(new UsageEvent
         {
             User = user,
@@ -94,6 +101,7 @@ public static class UsageTrackerChatExtensions
             InputTokens = inputTokens,
             OutputTokens = outputTokens,
             CostUsd = costUsd,
+            DurationMs = durationMs,
             Properties = properties,
         });
     }
@@ -154,4 +162,8 @@ public static class UsageTrackerChatExtensions
 /// <param name="CacheCreation1hTokens">Input tokens written to a 1-hour cache entry.</param>
 /// <param name="ServiceTier">The tier the call ran in (standard, priority, batch).</param>
 /// <param name="WebSearchRequests">Web searches the provider ran for the call.</param>
-public sealed record TokenUsageExtras(long? CacheCreation5mTokens = null, long? CacheCreation1hTokens = null, string? ServiceTier = null, long? WebSearchRequests = null);
+public sealed record TokenUsageExtras(long? CacheCreation5mTokens = null, long? CacheCreation1hTokens = null, string? ServiceTier = null, long? WebSearchRequests = null)
+{
+    /// <summary>Milliseconds from the request to the first streamed token (<c>properties.ttft_ms</c>).</summary>
+    public double? TimeToFirstTokenMs { get; init; }
+}

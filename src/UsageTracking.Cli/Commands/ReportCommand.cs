@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using UsageTracking.Analytics;
 using UsageTracking.Reporting;
 
@@ -30,7 +31,10 @@ internal static class ReportCommand
             var app = parse.GetValue(allApps) ? null : host.Options.AppName;
             var dashboard = await host.Analytics.GetDashboardAsync(
                 DashboardQuery.Last(TimeSpan.FromDays(n), DateTimeOffset.UtcNow, app, host.StoredUser(parse.GetValue(user))), ct);
-            var document = new DashboardDocument(dashboard, host.Options.RetentionDays, $"Usage report: {app ?? "all apps"}, last {n} days");
+            var document = new DashboardDocument(dashboard, host.Options.RetentionDays, $"Usage report: {app ?? "all apps"}, last {n} days")
+            {
+                Thresholds = host.Configuration.GetSection(KpiThresholds.SectionName).Get<KpiThresholds>(),
+            };
             await File.WriteAllTextAsync(path, HtmlReport.Render(document), ct);
             var written = $"Wrote the report of {dashboard.Kpis.Events:N0} events to {path}";
             if (parse.GetValue(json))

@@ -82,8 +82,9 @@ public sealed partial class ChatModelSqlGenerator(IChatClient client, LlmOptions
         ];
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0.2f }, cancellationToken).ConfigureAwait(false);
-            return (response.Text is { Length: > 0 } text ? text.Trim() : null, Tokens(response), null);
+            return (response.Text is { Length: > 0 } text ? text.Trim() : null, Tokens(response, started), null);
         }
         catch (Exception ex) when (ex is ClientResultException or HttpRequestException or TaskCanceledException or InvalidOperationException)
         {
@@ -122,8 +123,9 @@ public sealed partial class ChatModelSqlGenerator(IChatClient client, LlmOptions
     {
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0 }, cancellationToken).ConfigureAwait(false);
-            var tokens = Tokens(response);
+            var tokens = Tokens(response, started);
             var sql = ExtractSql(response.Text);
             return sql is null
                 ? new GeneratedSql(GenerationOutcome.Failed, null, "The language model answered without a SQL query.", Name, tokens)
@@ -135,8 +137,11 @@ public sealed partial class ChatModelSqlGenerator(IChatClient client, LlmOptions
         }
     }
 
-    private TokenUse? Tokens(ChatResponse response) => response.Usage is { } usage
+    private TokenUse? Tokens(ChatResponse response, long started) => response.Usage is { } usage
         ? new TokenUse(response.ModelId ?? Name, usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0, usage.CachedInputTokenCount ?? 0)
+        {
+            DurationMs = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1),
+        }
         : null;
 
     // The message names the status, never the key or the request.

@@ -32,7 +32,11 @@ public sealed record SavedExample(string Source, string Question, string Sql, Da
 public sealed record GenerationRequest(string Question, IDataSource Source, TableSchema Schema, IReadOnlyList<SavedExample> Examples, string? User = null);
 
 /// <summary>Tokens one model call used.</summary>
-public sealed record TokenUse(string Model, long InputTokens, long OutputTokens, long CachedInputTokens);
+public sealed record TokenUse(string Model, long InputTokens, long OutputTokens, long CachedInputTokens)
+{
+    /// <summary>How long the model call took, in ms.</summary>
+    public double? DurationMs { get; init; }
+}
 
 /// <summary>How generation ended.</summary>
 public enum GenerationOutcome

@@ -5,7 +5,11 @@ using UsageTracking.Reporting;
 namespace UsageTracking.QueryApp.Services;
 
 /// <summary>What the dashboard page and <c>/api/metrics</c> return: the panels, the tracker's own health, the retention setting.</summary>
-public sealed record MetricsSnapshot(Dashboard Dashboard, int RetentionDays, string Title, TrackerHealth Tracker);
+public sealed record MetricsSnapshot(Dashboard Dashboard, int RetentionDays, string Title, TrackerHealth Tracker)
+{
+    /// <summary>Levels the headline figures are coloured by (<c>Dashboard:Thresholds</c>).</summary>
+    public KpiThresholds? Thresholds { get; init; }
+}
 
 /// <summary>
 /// The live update pushed every second: today's counts, the newest events, and the tracker's queue, spool and losses
@@ -16,7 +20,8 @@ public sealed record LiveUpdate(
     IReadOnlyDictionary<string, long> Dropped, string? LastError, string? LastSpoolError);
 
 /// <summary>Reads the usage table for the dashboard through <see cref="UsageAnalytics"/>, over the tracker's store's capabilities.</summary>
-public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analytics, IUsageReader reader, IOptions<UsageTrackingOptions> trackerOptions, TimeProvider time)
+public sealed class DashboardService(
+    UsageTracker tracker, UsageAnalytics analytics, IUsageReader reader, IOptions<UsageTrackingOptions> trackerOptions, IOptions<KpiThresholds> thresholds, TimeProvider time)
 {
     /// <summary>The ranges the dashboard offers, by their short names.</summary>
     public static IReadOnlyDictionary<string, TimeSpan> Ranges { get; } = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase)
@@ -36,7 +41,7 @@ public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analyt
     {
         var query = DashboardQuery.Last(range, time.GetUtcNow(), Blank(app), Blank(user));
         var dashboard = await Analytics.GetDashboardAsync(query, cancellationToken).ConfigureAwait(false);
-        return new MetricsSnapshot(dashboard, trackerOptions.Value.RetentionDays, "Usage dashboard", tracker.GetHealth());
+        return new MetricsSnapshot(dashboard, trackerOptions.Value.RetentionDays, "Usage dashboard", tracker.GetHealth()) { Thresholds = thresholds.Value };
     }
 
     /// <summary>The live update.</summary>
@@ -49,7 +54,7 @@ public sealed class DashboardService(UsageTracker tracker, UsageAnalytics analyt
     }
 
     /// <summary>The document the HTML report and the page draw.</summary>
-    public static DashboardDocument Document(MetricsSnapshot snapshot) => new(snapshot.Dashboard, snapshot.RetentionDays, snapshot.Title);
+    public static DashboardDocument Document(MetricsSnapshot snapshot) => new(snapshot.Dashboard, snapshot.RetentionDays, snapshot.Title) { Thresholds = snapshot.Thresholds };
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

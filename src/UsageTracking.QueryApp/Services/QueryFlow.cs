@@ -458,7 +458,7 @@ public sealed partial class QueryFlow(
 
         // The cost is filled in by the tracker from its price table (UsageTracking:ModelPrices).
         tracker.TrackTokenUsage(session.User, tokens.Model, Math.Max(0, tokens.InputTokens - tokens.CachedInputTokens), tokens.OutputTokens,
-            cacheReadTokens: tokens.CachedInputTokens, sessionId: session.SessionId);
+            cacheReadTokens: tokens.CachedInputTokens, sessionId: session.SessionId, durationMs: tokens.DurationMs);
     }
 
     private void Track(UserSession session, string action, Stopwatch watch, Dictionary<string, object?> properties) =>

@@ -22,8 +22,18 @@
     return el("section", { class: "ut-card", id: "panel-" + id }, el("h3", {}, title), body);
   }
 
-  function kpi(id, label, value, note) {
-    return el("div", { class: "ut-kpi", id: "kpi-" + id }, el("span", { class: "ut-kpi-label" }, label), el("strong", { class: "ut-kpi-value" }, value), el("span", { class: "ut-kpi-note" }, note || ""));
+  // A figure against its configured levels: "critical" above the critical one, "warning" above the warning one, else "good".
+  function level(value, levels) {
+    if (!levels || value === null || value === undefined) return null;
+    if (levels.critical !== null && levels.critical !== undefined && value > levels.critical) return "critical";
+    if (levels.warning !== null && levels.warning !== undefined && value > levels.warning) return "warning";
+    return "good";
+  }
+
+  function kpi(id, label, value, note, state) {
+    const attrs = { class: "ut-kpi" + (state ? " ut-" + state : ""), id: "kpi-" + id };
+    if (state) attrs["data-level"] = state;
+    return el("div", attrs, el("span", { class: "ut-kpi-label" }, label), el("strong", { class: "ut-kpi-value" }, value), el("span", { class: "ut-kpi-note" }, note || ""));
   }
 
   function chart(id, config) {
@@ -53,15 +63,17 @@
   }
 
   function render(root, data) {
-    const d = data.dashboard, k = d.kpis, unit = d.timeUnit;
+    const d = data.dashboard, k = d.kpis, unit = d.timeUnit, th = data.thresholds || {};
+    const ms = (v) => v === null || v === undefined ? "–" : number(Math.round(v)) + " ms";
     root.replaceChildren();
     root.append(el("div", { class: "ut-kpis" },
       kpi("active-users", "Active users", `${number(k.activeUsersDay)} / ${number(k.activeUsersWeek)} / ${number(k.activeUsersMonth)}`, "today / 7 days / 30 days"),
       kpi("events-today", "Events today", number(k.eventsToday), "UTC"),
       kpi("events", "Events in range", number(k.events), `${when(d.query.since, "hour")} → now`),
-      kpi("error-rate", "Error rate", (k.errorRate * 100).toFixed(1) + " %", `${number(k.errors)} errors`),
-      kpi("durations", "Step duration p50 / p95 / p99", durations(k), "milliseconds, ±5 %"),
-      kpi("cost", "LLM cost", money(k.costUsd), `${number(k.inputTokens)} in / ${number(k.outputTokens)} out tokens`)));
+      kpi("error-rate", "Error rate", (k.errorRate * 100).toFixed(1) + " %", `${number(k.errors)} errors`, level(k.errorRate, th.errorRate)),
+      kpi("response-time", "Mean step duration", ms(k.durationAverage), "exact, over events with a duration", level(k.durationAverage, th.durationAverageMs)),
+      kpi("durations", "Step duration p50 / p95 / p99", durations(k), "milliseconds, ±5 %", level(k.durationP95, th.durationP95Ms)),
+      kpi("cost", "LLM cost", money(k.costUsd), `${number(k.inputTokens)} in / ${number(k.outputTokens)} out tokens`, level(k.costUsd, th.costUsd))));
 
     const grid = el("div", { class: "ut-grid" });
     grid.append(card("dau", "Daily active users", chart("dau", {
@@ -79,13 +91,27 @@
       data: { labels: buckets.map((b) => when(b, unit)), datasets: types.map((t, i) => ({ label: t, backgroundColor: palette[(i + 1) % palette.length],
         data: buckets.map((b) => (d.errorsOverTime.find((e) => e.at === b && e.type === t) || { count: 0 }).count) })) },
       options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } })));
+    const latency = d.responseTimeOverTime || [];
+    grid.append(card("response-time", unit === "day" ? "Step duration per day (ms)" : "Step duration per hour (ms)", chart("response-time", {
+      type: "line", legend: true,
+      data: { labels: latency.map((p) => when(p.at, unit)), datasets: [
+        { label: "mean", data: latency.map((p) => p.average), borderColor: palette[0], tension: 0.2 },
+        { label: "p50", data: latency.map((p) => p.p50), borderColor: palette[2], tension: 0.2 },
+        { label: "p95", data: latency.map((p) => p.p95), borderColor: palette[3], tension: 0.2 },
+        { label: "p99", data: latency.map((p) => p.p99), borderColor: palette[1], tension: 0.2 }] },
+      options: { scales: { y: { beginAtZero: true } } } })));
+    const cost = d.costOverTime || [];
+    grid.append(card("cost", unit === "day" ? "Cost per day (USD)" : "Cost per hour (USD)", chart("cost", {
+      type: "bar", data: { labels: cost.map((p) => when(p.at, unit)), datasets: [{ data: cost.map((p) => p.costUsd), backgroundColor: palette[4] }] },
+      options: { scales: { y: { beginAtZero: true } } } })));
     grid.append(card("heatmap", "Activity by weekday and hour (UTC)", heatmap(d.heatmap)));
     grid.append(card("funnel", "SQL editing funnel (sessions)", chart("funnel", {
       type: "bar", data: { labels: d.funnel.map((f) => `${f.step}. ${f.action}`), datasets: [{ data: d.funnel.map((f) => f.sessions), backgroundColor: palette[2] }] },
       options: { indexAxis: "y" } })));
     grid.append(card("users", "Top users", table(["user", "events", "errors"], d.topUsers.map((u) => [u.user, number(u.events), number(u.errors)]))));
-    grid.append(card("models", "Tokens and cost by model", table(["model", "calls", "input", "output", "cost"],
-      d.models.map((m) => [m.model, number(m.calls), number(m.inputTokens), number(m.outputTokens), money(m.costUsd)]))));
+    grid.append(card("models", "Tokens, cost and latency by model", table(["model", "calls", "input", "output", "cost", "mean latency", "tokens/s"],
+      d.models.map((m) => [m.model, number(m.calls), number(m.inputTokens), number(m.outputTokens), money(m.costUsd), ms(m.averageLatencyMs),
+        m.outputTokensPerSecond === null || m.outputTokensPerSecond === undefined ? "–" : m.outputTokensPerSecond.toFixed(1)]))));
     const t = d.table;
     grid.append(card("retention", "Retention", table(["", ""], [
       ["rows kept", t ? number(t.rows) : "–"],

@@ -31,7 +31,17 @@ public sealed record DashboardQuery(DateTimeOffset Since, DateTimeOffset Until, 
 /// <param name="CostUsd">Estimated LLM cost in the range.</param>
 public sealed record DashboardKpis(
     long ActiveUsersDay, long ActiveUsersWeek, long ActiveUsersMonth, long EventsToday, long Events, long Errors, double ErrorRate,
-    double? DurationP50, double? DurationP95, double? DurationP99, long InputTokens, long OutputTokens, decimal CostUsd);
+    double? DurationP50, double? DurationP95, double? DurationP99, long InputTokens, long OutputTokens, decimal CostUsd)
+{
+    /// <summary>Mean step duration in ms over the events that carried one (exact), or null without durations.</summary>
+    public double? DurationAverage { get; init; }
+}
+
+/// <summary>Step durations in one time bucket: the exact mean and the histogram's percentiles (within 5 %), in ms.</summary>
+public sealed record LatencyPoint(DateTimeOffset At, double? Average, double? P50, double? P95, double? P99);
+
+/// <summary>Estimated LLM (and unit) cost in one time bucket.</summary>
+public sealed record CostPoint(DateTimeOffset At, decimal CostUsd);
 
 /// <summary>A value at a point in time (an hour or a day, UTC).</summary>
 public sealed record TimePoint(DateTimeOffset At, long Value);
@@ -49,7 +59,14 @@ public sealed record UserActivity(string User, long Events, long Errors);
 public sealed record FunnelStep(int Step, string Action, long Sessions);
 
 /// <summary>One model's token use and cost.</summary>
-public sealed record ModelUsage(string Model, long Calls, long InputTokens, long OutputTokens, decimal CostUsd);
+public sealed record ModelUsage(string Model, long Calls, long InputTokens, long OutputTokens, decimal CostUsd)
+{
+    /// <summary>Mean latency of the calls that carried a duration (<c>TrackTokenUsage(…, durationMs)</c>), in ms; null when none did.</summary>
+    public double? AverageLatencyMs { get; init; }
+
+    /// <summary>Output tokens per second of call time, over the hours whose calls all carried a duration; null when none did.</summary>
+    public double? OutputTokensPerSecond { get; init; }
+}
 
 /// <summary>
 /// Every panel of the dashboard and the report. Hour-based panels (events over time, actions, errors, heatmap,
@@ -81,14 +98,31 @@ public sealed record Dashboard(
     IReadOnlyList<UserActivity> TopUsers,
     IReadOnlyList<FunnelStep> Funnel,
     IReadOnlyList<ModelUsage> Models,
-    TableExtent? Table);
+    TableExtent? Table)
+{
+    /// <summary>Step durations per bucket of <see cref="TimeUnit"/>: mean, p50, p95, p99.</summary>
+    public IReadOnlyList<LatencyPoint> ResponseTimeOverTime { get; init; } = [];
+
+    /// <summary>Cost per bucket of <see cref="TimeUnit"/>.</summary>
+    public IReadOnlyList<CostPoint> CostOverTime { get; init; } = [];
+}
 
 /// <summary>The small, frequent update the live dashboard receives.</summary>
 /// <param name="At">When it was read.</param>
 /// <param name="EventsToday">Events today (UTC).</param>
 /// <param name="ErrorsToday">Error events today (UTC).</param>
 /// <param name="Latest">The newest events (action, user, time), newest first.</param>
-public sealed record LiveSnapshot(DateTimeOffset At, long EventsToday, long ErrorsToday, IReadOnlyList<LatestEvent> Latest);
+public sealed record LiveSnapshot(DateTimeOffset At, long EventsToday, long ErrorsToday, IReadOnlyList<LatestEvent> Latest)
+{
+    /// <summary>Distinct users today (UTC).</summary>
+    public long ActiveUsersToday { get; init; }
+
+    /// <summary>Events per minute in the current UTC hour (its events ÷ the minutes gone in it, at least one).</summary>
+    public double EventsPerMinute { get; init; }
+
+    /// <summary>Errors ÷ events today (0 when there are none).</summary>
+    public double ErrorRateToday => EventsToday == 0 ? 0 : (double)ErrorsToday / EventsToday;
+}
 
 /// <summary>One of the newest events, as the live feed shows it.</summary>
 public sealed record LatestEvent(DateTimeOffset Timestamp, string App, string User, string Action, double? DurationMs);

@@ -78,9 +78,15 @@ public sealed class UsageAnalytics
     {
         var now = _time.GetUtcNow();
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var today = await GetAggregatesAsync(new UsageQuery(midnight, now.AddTicks(1), appName), AggregateParts.Hourly, cancellationToken).ConfigureAwait(false);
+        var today = await GetAggregatesAsync(new UsageQuery(midnight, now.AddTicks(1), appName), AggregateParts.Hourly | AggregateParts.Users, cancellationToken).ConfigureAwait(false);
         var newest = await _reader.GetLatestAsync(appName, latest, cancellationToken).ConfigureAwait(false);
-        return new LiveSnapshot(now, today.Hourly.Sum(h => h.Events), today.Hourly.Sum(h => h.Errors), newest.Select(Latest).ToList());
+        var hourStart = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
+        var thisHour = today.Hourly.Where(h => h.Hour == hourStart).Sum(h => h.Events);
+        return new LiveSnapshot(now, today.Hourly.Sum(h => h.Events), today.Hourly.Sum(h => h.Errors), newest.Select(Latest).ToList())
+        {
+            ActiveUsersToday = today.Users.Where(u => u.Events > 0).Select(u => u.User).Distinct(StringComparer.Ordinal).LongCount(),
+            EventsPerMinute = Math.Round(thisHour / Math.Max(1.0, (now - hourStart).TotalMinutes), 2),
+        };
     }
 
     private async Task<UsageAggregates> FoldAsync(UsageQuery query, CancellationToken cancellationToken)
@@ -132,10 +138,21 @@ public sealed class UsageAnalytics
             ActiveUsers(1), ActiveUsers(7), ActiveUsers(30),
             all.Hourly.Where(h => DateOnly.FromDateTime(h.Hour.UtcDateTime) == today).Sum(h => h.Events),
             events, errors, events == 0 ? 0 : (double)errors / events, p50, p95, p99,
-            hourly.Sum(h => h.InputTokens), hourly.Sum(h => h.OutputTokens), hourly.Sum(h => h.CostUsd));
+            hourly.Sum(h => h.InputTokens), hourly.Sum(h => h.OutputTokens), hourly.Sum(h => h.CostUsd))
+        {
+            DurationAverage = Mean(hourly),
+        };
 
         var byDay = query.Until - query.Since > TimeSpan.FromDays(7);
         DateTimeOffset Bucket(DateTimeOffset hour) => byDay ? new DateTimeOffset(hour.UtcDateTime.Date, TimeSpan.Zero) : hour;
+
+        var durations = all.Durations.Where(d => InRange(d.Hour)).ToLookup(d => Bucket(d.Hour));
+        var buckets = hourly.GroupBy(h => Bucket(h.Hour)).OrderBy(g => g.Key).ToList();
+        var latency = buckets.Select(g =>
+        {
+            var (b50, b95, b99) = DurationBuckets.Percentiles(durations[g.Key]);
+            return new LatencyPoint(g.Key, Mean(g), b50, b95, b99);
+        }).Where(p => p.Average is not null).ToList();
 
         var heatmap = Enumerable.Range(0, 7).Select(_ => new long[24]).ToArray();
         foreach (var h in hourly)
@@ -161,8 +178,37 @@ public sealed class UsageAnalytics
             UsageActions.Funnel.Select((action, i) => new FunnelStep(i + 1, action,
                 all.Sessions.Where(s => s.Action == action && DayInRange(s.Day)).Sum(s => s.Sessions))).ToList(),
             hourly.Where(h => h.Model.Length > 0).GroupBy(h => h.Model)
-                .Select(g => new ModelUsage(g.Key, g.Sum(h => h.Events), g.Sum(h => h.InputTokens), g.Sum(h => h.OutputTokens), g.Sum(h => h.CostUsd)))
+                .Select(g => new ModelUsage(g.Key, g.Sum(h => h.Events), g.Sum(h => h.InputTokens), g.Sum(h => h.OutputTokens), g.Sum(h => h.CostUsd))
+                {
+                    AverageLatencyMs = Mean(g),
+                    OutputTokensPerSecond = TokensPerSecond(g),
+                })
                 .OrderByDescending(m => m.CostUsd).ThenBy(m => m.Model, StringComparer.Ordinal).ToList(),
-            table);
+            table)
+        {
+            ResponseTimeOverTime = latency,
+            CostOverTime = buckets.Select(g => new CostPoint(g.Key, g.Sum(h => h.CostUsd))).ToList(),
+        };
+    }
+
+    private static double? Mean(IEnumerable<HourlyActivity> rows)
+    {
+        long count = 0;
+        double sum = 0;
+        foreach (var row in rows)
+        {
+            count += row.DurationCount;
+            sum += row.DurationSum;
+        }
+
+        return count == 0 ? null : Math.Round(sum / count, 1);
+    }
+
+    // Only rows whose every call carried a duration: tokens of calls without one would inflate the rate.
+    private static double? TokensPerSecond(IEnumerable<HourlyActivity> rows)
+    {
+        var timed = rows.Where(r => r.DurationCount > 0 && r.DurationCount == r.Events).ToList();
+        var seconds = timed.Sum(r => r.DurationSum) / 1000;
+        return seconds <= 0 ? null : Math.Round(timed.Sum(r => r.OutputTokens) / seconds, 1);
     }
 }

@@ -11,13 +11,17 @@ public sealed class DashboardBrowserTests(Browser browser)
     [Fact]
     public async Task NewEvents_AppearWithinTwoSeconds_WithoutAReload()
     {
-        await using var host = await QueryAppHost.StartAsync(100);
+        await using var host = await QueryAppHost.StartAsync(100,
+            ("Dashboard:Thresholds:ErrorRate:Warning", "0.05"), ("Dashboard:Thresholds:ErrorRate:Critical", "0.08"),
+            ("Dashboard:Thresholds:DurationP95Ms:Warning", "1000"));
         var tracker = host.Services.GetRequiredService<IUsageTracker>();
-        for (var i = 0; i < 30; i++)
+        for (var i = 0; i < 29; i++)
         {
             tracker.TrackUserAction($"user{i % 4}@example.com", i % 10 == 0 ? Actions.SqlError : Actions.ExecuteSql, $"s{i % 5}", 20 + i * 7);
         }
 
+        // One model call of 1.5 s writing 300 tokens: 200 tokens a second in the models panel.
+        tracker.TrackTokenUsage("user0@example.com", "gpt-4o-mini", 1_000, 300, durationMs: 1_500);
         await tracker.FlushAsync();
         var page = await browser.NewPageAsync();
         await Browser.GotoLiveAsync(page, new Uri(host.Address, "/dashboard?range=24h").ToString());
@@ -25,7 +29,22 @@ public sealed class DashboardBrowserTests(Browser browser)
         await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("30");
         await page.WaitForFunctionAsync("() => !!Chart.getChart(document.getElementById('chart-events'))");
         await Assertions.Expect(page.Locator("#kpi-events .ut-kpi-value")).ToHaveTextAsync("30");
+
+        // The new panels, with data: 3 errors in 30 events (10 %) is past the critical 8 %; p95 under 1 s is good; the mean
+        // step duration; response time and cost over time; the model's latency and tokens per second; live users.
+        await Assertions.Expect(page.Locator("#kpi-error-rate")).ToHaveAttributeAsync("data-level", "critical");
+        await Assertions.Expect(page.Locator("#kpi-durations")).ToHaveAttributeAsync("data-level", "good");
+        await Assertions.Expect(page.Locator("#kpi-response-time .ut-kpi-value")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9,]+ ms$"));
+        Assert.Equal(4, await page.EvaluateAsync<int>("Chart.getChart(document.getElementById('chart-response-time')).data.datasets.length"));
+        Assert.Equal(1_500, await page.EvaluateAsync<double>("Math.max(...Chart.getChart(document.getElementById('chart-response-time')).data.datasets[3].data)"), 1_500 * 0.05);
+        Assert.True(await page.EvaluateAsync<bool>("!!Chart.getChart(document.getElementById('chart-cost'))"));
+        var model = page.Locator("#panel-models tbody tr").First;
+        await Assertions.Expect(model.Locator("td").Nth(5)).ToHaveTextAsync("1,500 ms");
+        await Assertions.Expect(model.Locator("td").Nth(6)).ToHaveTextAsync("200.0");
+        await Assertions.Expect(page.Locator("#live-users")).ToHaveTextAsync("4");
         await Browser.ScreenshotAsync(page, "dashboard-01-loaded");
+        await page.Locator("#panel-response-time").ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "dashboard-05-latency-cost");
         var loadedAt = await page.Locator("#dashboard").GetAttributeAsync("data-loaded-at");
         var navigations = 0;
         page.FrameNavigated += (_, _) => navigations++;

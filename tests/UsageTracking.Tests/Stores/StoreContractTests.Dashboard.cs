@@ -33,6 +33,7 @@ public abstract partial class StoreContractTests
                 b.InputTokens = 1000;
                 b.OutputTokens = 200;
                 b.CostUsd = 0.5m;
+                b.DurationMs = 2000;
             }),
             E("dan@example.com", Actions.ExecuteSql, Monday.AddDays(-10)),
             E("eve@example.com", Actions.ExecuteSql, Monday.AddDays(1).AddHours(9), app: "other-app"),
@@ -50,12 +51,25 @@ public abstract partial class StoreContractTests
         Assert.Equal((2L, 3L, 4L), (k.ActiveUsersDay, k.ActiveUsersWeek, k.ActiveUsersMonth));
         Assert.Equal((4L, 10L, 2L), (k.EventsToday, k.Events, k.Errors));
         Assert.Equal(0.2, k.ErrorRate, 9);
-        // Durations 20, 50, 100, 200, 300, 400, 1000: nearest rank gives p50 = 200, p95 = p99 = 1000 (histogram: within 5 %).
+        // Durations 20, 50, 100, 200, 300, 400, 1000 and the model call's 2000: nearest rank gives p50 = 200,
+        // p95 = p99 = 2000 (histogram: within 5 %); the mean, exact, is 4070 / 8.
         Assert.Equal(200, k.DurationP50!.Value, 200 * 0.05);
-        Assert.Equal(1000, k.DurationP95!.Value, 1000 * 0.05);
-        Assert.Equal(1000, k.DurationP99!.Value, 1000 * 0.05);
+        Assert.Equal(2000, k.DurationP95!.Value, 2000 * 0.05);
+        Assert.Equal(2000, k.DurationP99!.Value, 2000 * 0.05);
+        Assert.Equal(508.8, k.DurationAverage);
         Assert.Equal((1000L, 200L, 0.5m), (k.InputTokens, k.OutputTokens, k.CostUsd));
-        Assert.Equal([new ModelUsage("gpt-4o-mini", 1, 1000, 200, 0.5m)], dashboard.Models);
+        // One call of 2 s that wrote 200 tokens: 2000 ms mean latency, 100 tokens a second.
+        Assert.Equal([new ModelUsage("gpt-4o-mini", 1, 1000, 200, 0.5m) { AverageLatencyMs = 2000, OutputTokensPerSecond = 100 }], dashboard.Models);
+
+        // Response time per hour: Monday 9h 50/100/200/1000 (mean 337.5, p50 100, p95 1000); Monday 10h 300 (the error had
+        // none); Tuesday 9h 400 and 20 (mean 210); Tuesday 21h the model call's 2000.
+        Assert.Equal([Monday.AddHours(9), Monday.AddHours(10), Monday.AddDays(1).AddHours(9), Monday.AddDays(1).AddHours(21)], dashboard.ResponseTimeOverTime.Select(p => p.At));
+        Assert.Equal([337.5, 300, 210, 2000], dashboard.ResponseTimeOverTime.Select(p => p.Average!.Value));
+        Assert.Equal(100, dashboard.ResponseTimeOverTime[0].P50!.Value, 100 * 0.05);
+        Assert.Equal(1000, dashboard.ResponseTimeOverTime[0].P95!.Value, 1000 * 0.05);
+        Assert.Equal(400, dashboard.ResponseTimeOverTime[2].P99!.Value, 400 * 0.05);
+        Assert.Equal([0m, 0m, 0m, 0.5m], dashboard.CostOverTime.Select(p => p.CostUsd));
+        Assert.Equal(dashboard.EventsOverTime.Select(p => p.At), dashboard.CostOverTime.Select(p => p.At));
 
         Assert.Equal([(Monday, 2L), (Monday.AddDays(1), 2L)], dashboard.DailyActiveUsers.Select(p => (p.At, p.Value)));
         Assert.Equal("hour", dashboard.TimeUnit);
@@ -94,6 +108,10 @@ public abstract partial class StoreContractTests
         var store = await FixedDashboardDataAsync();
         var live = await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetLiveAsync("contract", latest: 3);
         Assert.Equal((4L, 1L), (live.EventsToday, live.ErrorsToday));
+        Assert.Equal(0.25, live.ErrorRateToday);
+        // Today: ann (two events) and cid (two); the current hour (21:00–21:30) holds cid's two: 2 ÷ 30 minutes.
+        Assert.Equal(2, live.ActiveUsersToday);
+        Assert.Equal(Math.Round(2 / 30.0, 2), live.EventsPerMinute);
         Assert.Equal([Actions.TokenUsage, Actions.DatabaseError, Actions.DownloadResults], live.Latest.Select(e => e.Action));
     }
 }
