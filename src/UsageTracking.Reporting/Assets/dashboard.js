@@ -104,6 +104,19 @@
     grid.append(card("cost", unit === "day" ? "Cost per day (USD)" : "Cost per hour (USD)", chart("cost", {
       type: "bar", data: { labels: cost.map((p) => when(p.at, unit)), datasets: [{ data: cost.map((p) => p.costUsd), backgroundColor: palette[4] }] },
       options: { scales: { y: { beginAtZero: true } } } })));
+    const c = d.conversations;
+    if (c && (c.conversations > 0 || c.thumbsUp + c.thumbsDown > 0)) {
+      const share = (v) => v === null || v === undefined ? "–" : (v * 100).toFixed(1) + " %";
+      grid.append(card("conversations", "Conversations", el("div", {},
+        table(["", ""], [
+          ["conversations started", number(c.conversations)],
+          ["replies", number(c.replies)],
+          ["replies per conversation", c.repliesPerConversation === null || c.repliesPerConversation === undefined ? "–" : c.repliesPerConversation.toFixed(2)],
+          ["satisfaction (thumbs up of all thumbs)", `${share(c.satisfaction)} (${number(c.thumbsUp)} up, ${number(c.thumbsDown)} down)`]]),
+        chart("conversations", {
+          type: "bar", data: { labels: c.perDay.map((p) => when(p.at, "day")), datasets: [{ data: c.perDay.map((p) => p.value), backgroundColor: palette[6] }] },
+          options: { scales: { y: { beginAtZero: true } } } }))));
+    }
     grid.append(card("heatmap", "Activity by weekday and hour (UTC)", heatmap(d.heatmap)));
     grid.append(card("funnel", "SQL editing funnel (sessions)", chart("funnel", {
       type: "bar", data: { labels: d.funnel.map((f) => `${f.step}. ${f.action}`), datasets: [{ data: d.funnel.map((f) => f.sessions), backgroundColor: palette[2] }] },

@@ -40,6 +40,24 @@ public sealed record DashboardKpis(
 /// <summary>Step durations in one time bucket: the exact mean and the histogram's percentiles (within 5 %), in ms.</summary>
 public sealed record LatencyPoint(DateTimeOffset At, double? Average, double? P50, double? P95, double? P99);
 
+/// <summary>
+/// A chat app's conversations in the range, from the events by action: <see cref="Actions.NewConversation"/> and
+/// <see cref="Actions.NewReply"/>, and satisfaction from <see cref="Actions.ThumbsUp"/> / <see cref="Actions.ThumbsDown"/>.
+/// </summary>
+/// <param name="PerDay">Conversations started per UTC day.</param>
+/// <param name="Conversations">Conversations started.</param>
+/// <param name="Replies">Replies.</param>
+/// <param name="ThumbsUp">Thumbs up.</param>
+/// <param name="ThumbsDown">Thumbs down.</param>
+public sealed record ConversationSummary(IReadOnlyList<TimePoint> PerDay, long Conversations, long Replies, long ThumbsUp, long ThumbsDown)
+{
+    /// <summary>Replies ÷ conversations started, or null without conversations.</summary>
+    public double? RepliesPerConversation => Conversations == 0 ? null : Math.Round((double)Replies / Conversations, 2);
+
+    /// <summary>Thumbs up ÷ all thumbs, or null without any.</summary>
+    public double? Satisfaction => ThumbsUp + ThumbsDown == 0 ? null : Math.Round((double)ThumbsUp / (ThumbsUp + ThumbsDown), 4);
+}
+
 /// <summary>Estimated LLM (and unit) cost in one time bucket.</summary>
 public sealed record CostPoint(DateTimeOffset At, decimal CostUsd);
 
@@ -105,6 +123,9 @@ public sealed record Dashboard(
 
     /// <summary>Cost per bucket of <see cref="TimeUnit"/>.</summary>
     public IReadOnlyList<CostPoint> CostOverTime { get; init; } = [];
+
+    /// <summary>Conversations, replies and satisfaction (all zero for an app that is not a chat app).</summary>
+    public ConversationSummary Conversations { get; init; } = new([], 0, 0, 0, 0);
 }
 
 /// <summary>The small, frequent update the live dashboard receives.</summary>

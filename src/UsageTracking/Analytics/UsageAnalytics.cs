@@ -188,7 +188,17 @@ public sealed class UsageAnalytics
         {
             ResponseTimeOverTime = latency,
             CostOverTime = buckets.Select(g => new CostPoint(g.Key, g.Sum(h => h.CostUsd))).ToList(),
+            Conversations = Conversations(hourly),
         };
+    }
+
+    private static ConversationSummary Conversations(List<HourlyActivity> hourly)
+    {
+        long Count(string action) => hourly.Where(h => h.Action == action).Sum(h => h.Events);
+        var perDay = hourly.Where(h => h.Action == Actions.NewConversation)
+            .GroupBy(h => new DateTimeOffset(h.Hour.UtcDateTime.Date, TimeSpan.Zero)).OrderBy(g => g.Key)
+            .Select(g => new TimePoint(g.Key, g.Sum(h => h.Events))).ToList();
+        return new ConversationSummary(perDay, Count(Actions.NewConversation), Count(Actions.NewReply), Count(Actions.ThumbsUp), Count(Actions.ThumbsDown));
     }
 
     private static double? Mean(IEnumerable<HourlyActivity> rows)

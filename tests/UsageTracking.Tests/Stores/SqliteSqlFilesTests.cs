@@ -72,6 +72,12 @@ public sealed class SqliteSqlFilesTests : IDisposable
         Assert.Equal(0, await UsageTracking.Cli.UsageCli.RunAsync(
             ["error", "--user", "ann@example.com", "--type", "sql_error", "--message", "no such column: x", "--connection", _folder.Database, "--spool-dir", _folder.Spool, "--app", "analyses"], output, output));
 
+        // The synthetic traffic is the query app's; a few chatbot conversations give the chat analyses rows too.
+        await using (var chat = new SqliteUsageStore(_folder.Database))
+        {
+            await chat.WriteBatchAsync(ChatSample.Events("analyses"), default);
+        }
+
         foreach (var file in Directory.GetFiles(Repository.Path("sql", "sqlite", "analyses"), "*.sql"))
         {
             var rows = Query(file);
@@ -110,6 +116,49 @@ public sealed class SqliteSqlFilesTests : IDisposable
              ("first_successful_query", 1L), ("coworker_invited", 1L)],
             rows.Select(r => ((string)r[1], (long)r[2])));
         Assert.Equal([null, 66.7, 100.0, 100.0, 50.0, 100.0], rows.Select(r => r[3] is DBNull ? (double?)null : Convert.ToDouble(r[3], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task TheChatAnalyses_MatchHandComputedAnswers()
+    {
+        var enricher = new TestDirectory();
+        await using (var tracker = Tracking.Create(_folder, o => { o.AppName = "analyses"; o.UserEnricher = enricher; }))
+        {
+            // Ann (an admin, Paris) opens a conversation and replies twice, thumbs up; Ben (Tokyo) opens one, no reply,
+            // thumbs down; Cy (Tokyo, owner) opens one and replies once.
+            tracker.TrackNewConversation("ann@example.com", "c1", 30);
+            tracker.TrackNewReply("ann@example.com", "c1", 120);
+            tracker.TrackNewReply("ann@example.com", "c1", 250);
+            tracker.TrackUserAction("ann@example.com", Actions.ThumbsUp, "c1");
+            tracker.TrackNewConversation("ben@example.com", "c2", 45);
+            tracker.TrackUserAction("ben@example.com", Actions.ThumbsDown, "c2");
+            tracker.TrackNewConversation("cy@example.com", "c3", 600);
+            tracker.TrackNewReply("cy@example.com", "c3", 10);
+            Assert.True((await tracker.FlushAsync()).Completed);
+        }
+
+        var conversations = Assert.Single(Query(Repository.Path("sql", "sqlite", "analyses", "conversations.sql")));
+        Assert.Equal(DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), conversations[0]);
+        Assert.Equal((3L, 3L, 1.0, 50.0), ((long)conversations[1], (long)conversations[2], Convert.ToDouble(conversations[3], System.Globalization.CultureInfo.InvariantCulture),
+            Convert.ToDouble(conversations[5], System.Globalization.CultureInfo.InvariantCulture)));
+
+        // Lengths 30, 45, 10 short; 120 medium; 250, 600 long.
+        Assert.Equal([("short", 3L, 28.3), ("long", 2L, 425.0), ("medium", 1L, 120.0)],
+            Query(Repository.Path("sql", "sqlite", "analyses", "message_length.sql")).Select(r => ((string)r[0], (long)r[1], Convert.ToDouble(r[2], System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.Equal([("Asia/Tokyo", 2L, 3L), ("Europe/Paris", 1L, 3L)],
+            Query(Repository.Path("sql", "sqlite", "analyses", "timezones.sql")).Select(r => ((string)r[0], (long)r[1], (long)r[2])));
+        Assert.Equal([(1L, 0L, 1L, 3L, 133.3), (0L, 1L, 1L, 2L, 305.0), (0L, 0L, 1L, 1L, 45.0)],
+            Query(Repository.Path("sql", "sqlite", "analyses", "admin_activity.sql")).Select(r => ((long)r[0], (long)r[1], (long)r[2], (long)r[3], Convert.ToDouble(r[4], System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    private sealed class TestDirectory : IUserEnricher
+    {
+        public ValueTask<UserInfo?> EnrichAsync(string user, CancellationToken cancellationToken) => ValueTask.FromResult<UserInfo?>(user switch
+        {
+            "ann@example.com" => new UserInfo("Ann", "Europe/Paris", user) { Metadata = new UserMetadata(IsAdmin: true, IsOwner: false, IsBot: false, IsDeleted: false, IsRestricted: false) },
+            "ben@example.com" => new UserInfo("Ben", "Asia/Tokyo", user) { Metadata = new UserMetadata(IsAdmin: false, IsOwner: false, IsBot: false, IsDeleted: false, IsRestricted: false) },
+            _ => new UserInfo("Cy", "Asia/Tokyo", user) { Metadata = new UserMetadata(IsAdmin: false, IsOwner: true, IsBot: false, IsDeleted: false, IsRestricted: false) },
+        });
     }
 
     private List<object[]> Query(string file)

@@ -94,6 +94,33 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task Dashboard_Conversations_CountStartsRepliesAndThumbs()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        UsageEvent E(string action, DateTimeOffset at, string conversation) => Event("ann@example.com", action, at, "chat", b => b.SessionId = conversation);
+        await store.WriteBatchAsync(
+        [
+            E(Actions.NewConversation, Monday.AddHours(8), "c1"), E(Actions.NewReply, Monday.AddHours(8).AddMinutes(1), "c1"),
+            E(Actions.NewReply, Monday.AddHours(8).AddMinutes(2), "c1"), E(Actions.ThumbsUp, Monday.AddHours(8).AddMinutes(3), "c1"),
+            E(Actions.NewConversation, Monday.AddHours(15), "c2"), E(Actions.NewReply, Monday.AddHours(15).AddMinutes(5), "c2"),
+            E(Actions.ThumbsDown, Monday.AddHours(15).AddMinutes(6), "c2"),
+            E(Actions.NewConversation, Monday.AddDays(1).AddHours(10), "c3"), E(Actions.NewReply, Monday.AddDays(1).AddHours(10).AddMinutes(1), "c3"),
+            E(Actions.NewReply, Monday.AddDays(1).AddHours(10).AddMinutes(2), "c3"), E(Actions.ThumbsUp, Monday.AddDays(1).AddHours(10).AddMinutes(3), "c3"),
+            E(Actions.ThumbsUp, Monday.AddDays(1).AddHours(11), "c3"),
+            Event("ann@example.com", Actions.NewConversation, Monday.AddDays(1).AddHours(11), "other-chat", b => b.SessionId = "elsewhere"),
+        ], default);
+        var dashboard = await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "chat"));
+
+        // Three conversations (two on Monday), five replies, three thumbs up and one down; the other app's not counted.
+        var c = dashboard.Conversations;
+        Assert.Equal([(Monday, 2L), (Monday.AddDays(1), 1L)], c.PerDay.Select(p => (p.At, p.Value)));
+        Assert.Equal((3L, 5L, 3L, 1L), (c.Conversations, c.Replies, c.ThumbsUp, c.ThumbsDown));
+        Assert.Equal(1.67, c.RepliesPerConversation);
+        Assert.Equal(0.75, c.Satisfaction);
+    }
+
+    [Fact]
     public async Task Dashboard_ForOneUser_CountsOnlyTheirEvents()
     {
         var store = await FixedDashboardDataAsync();

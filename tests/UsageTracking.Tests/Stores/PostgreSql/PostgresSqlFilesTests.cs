@@ -54,6 +54,12 @@ public sealed class PostgresSqlFilesTests(PostgresServer server) : IAsyncLifetim
             ["error", "--user", "ann@example.com", "--type", "sql_error", "--message", "no such column: x", "--store", "postgres", "--connection", server.ConnectionString,
              "--table", $"{_schema}_store.central_app_usage", "--spool-dir", folder.Spool, "--app", "analyses"], output, output));
 
+        // The synthetic traffic is the query app's; a few chatbot conversations give the chat analyses rows too.
+        await using (var chat = new UsageTracking.PostgreSql.PostgresUsageStore(server.ConnectionString, $"{_schema}_store.central_app_usage"))
+        {
+            await chat.WriteBatchAsync(ChatSample.Events("analyses"), default);
+        }
+
         foreach (var file in Directory.GetFiles(Repository.Path("sql", "postgres", "analyses"), "*.sql"))
         {
             await using var connection = new NpgsqlConnection(server.ConnectionString);
