@@ -118,6 +118,12 @@ public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IU
             parameters.Add(new StatementParameter("user", query.User));
         }
 
+        if (query.Actions is { } actions)
+        {
+            where += actions.Count == 0 ? " AND false" : $" AND action IN ({string.Join(", ", actions.Select((_, i) => $":action{i}"))})";
+            parameters.AddRange(actions.Select((action, i) => new StatementParameter($"action{i}", action)));
+        }
+
         return (where, parameters);
     }
 

@@ -156,6 +156,11 @@ public sealed partial class PostgresUsageStore : IUsageStore, IUsageReader, IUsa
             command.Parameters.AddWithValue(query.User);
         }
 
+        if (query.Actions is { } actions)
+        {
+            command.Parameters.AddWithValue(actions.ToArray());
+        }
+
         return command;
     }
 
@@ -170,6 +175,11 @@ public sealed partial class PostgresUsageStore : IUsageStore, IUsageReader, IUsa
         if (query.User is not null)
         {
             where += query.AppName is null ? " AND \"user\" = $3" : " AND \"user\" = $4";
+        }
+
+        if (query.Actions is not null)
+        {
+            where += $" AND action = ANY(${3 + (query.AppName is null ? 0 : 1) + (query.User is null ? 0 : 1)})";
         }
 
         return where;

@@ -134,6 +134,11 @@ public sealed partial class SqliteUsageStore
             where += " AND \"user\" = $user";
         }
 
+        if (query.Actions is { } actions)
+        {
+            where += actions.Count == 0 ? " AND 0" : $" AND action IN ({string.Join(", ", actions.Select((_, i) => $"$action{i}"))})";
+        }
+
         return where;
     }
 
@@ -152,6 +157,11 @@ public sealed partial class SqliteUsageStore
         if (query.User is not null)
         {
             parameters.Add(("$user", query.User));
+        }
+
+        for (var i = 0; i < (query.Actions?.Count ?? 0); i++)
+        {
+            parameters.Add(($"$action{i}", query.Actions![i]));
         }
 
         return parameters;

@@ -7,6 +7,9 @@ namespace UsageTracking;
 /// <param name="User">Only this user; null for all.</param>
 public sealed record UsageQuery(DateTimeOffset Since, DateTimeOffset Until, string? AppName = null, string? User = null)
 {
+    /// <summary>Only events of these actions; null (the default) for all. Honoured by readers; aggregates ignore it.</summary>
+    public IReadOnlyList<string>? Actions { get; init; }
+
     /// <summary>
     /// The last <paramref name="days"/> UTC days including today: from midnight <paramref name="days"/>−1 days ago until
     /// just after <paramref name="now"/>. Whole days, so per-day counts are complete and aggregates can answer.

@@ -113,6 +113,13 @@ public sealed partial class UsageTrackingOptions
     /// </summary>
     public Dictionary<string, decimal> UnitPrices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Funnels the dashboard and report show for their apps, besides the SQL editing funnel every dashboard has: a name,
+    /// an app (none: every app), the steps' actions in order and what is counted (<c>Session</c> or <c>User</c>). Counted
+    /// from the steps' events in the range. Default none.
+    /// </summary>
+    public List<Analytics.FunnelDefinition> Funnels { get; set; } = [];
+
     /// <summary>The spool folder in use: <see cref="SpoolDirectory"/> or its default.</summary>
     public string ResolvedSpoolDirectory =>
         string.IsNullOrWhiteSpace(SpoolDirectory) ? Path.Combine(DataDirectory, "spool", SafeFileName(AppName)) : SpoolDirectory;
@@ -169,6 +176,14 @@ public sealed partial class UsageTrackingOptions
             Check(price is not null && price.InputPerMillion >= 0 && price.OutputPerMillion >= 0 && price.CachedInputPerMillion is null or >= 0,
                 $"UsageTracking:ModelPrices:{model} must have non-negative InputPerMillion, OutputPerMillion and CachedInputPerMillion.");
         }
+        for (var i = 0; i < Funnels.Count; i++)
+        {
+            var funnel = Funnels[i];
+            Check(!string.IsNullOrWhiteSpace(funnel.Name), $"UsageTracking:Funnels:{i}:Name is required.");
+            Check(funnel.Steps.Count >= 2 && funnel.Steps.All(s => !string.IsNullOrWhiteSpace(s)), $"UsageTracking:Funnels:{i}:Steps needs two actions at least, none blank.");
+            Check(funnel.Steps.Distinct(StringComparer.Ordinal).Count() == funnel.Steps.Count, $"UsageTracking:Funnels:{i}:Steps names an action twice.");
+        }
+
         foreach (var (unit, price) in UnitPrices)
         {
             Check(price >= 0, $"UsageTracking:UnitPrices:{unit} must not be negative.");

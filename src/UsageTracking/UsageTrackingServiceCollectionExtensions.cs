@@ -64,7 +64,7 @@ public static class UsageTrackingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageTrackingOptions>, StoreMatchesSettings>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetService<IUsageReader>() is { } reader
-            ? new UsageAnalytics(reader, sp.GetService<IUsageAggregates>(), sp.GetRequiredService<TimeProvider>())
+            ? new UsageAnalytics(reader, sp.GetService<IUsageAggregates>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<UsageTrackingOptions>>().Value.Funnels)
             : throw new InvalidOperationException($"The usage store ({sp.GetRequiredService<IUsageStore>().Description}) cannot read events back, so there are no stats or dashboards for it."));
         services.TryAddSingleton(sp =>
         {

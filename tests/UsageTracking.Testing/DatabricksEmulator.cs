@@ -516,7 +516,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         var store = Store(sql);
         var table = TableOf(sql);
         UsageQuery Query() => new(DateTimeOffset.Parse(p["since"]!, CultureInfo.InvariantCulture), DateTimeOffset.Parse(p["until"]!, CultureInfo.InvariantCulture),
-            p.GetValueOrDefault("app"), p.GetValueOrDefault("user"));
+            p.GetValueOrDefault("app"), p.GetValueOrDefault("user"))
+        {
+            // The reader's "action IN (:action0, :action1, …)", by its parameters; "AND false" for an empty list.
+            Actions = p.ContainsKey("action0") ? [.. Enumerable.Range(0, p.Count).TakeWhile(i => p.ContainsKey($"action{i}")).Select(i => p[$"action{i}"]!)]
+                : sql.Contains(" AND false", StringComparison.Ordinal) ? [] : null,
+        };
         switch (operation)
         {
             case "describe":

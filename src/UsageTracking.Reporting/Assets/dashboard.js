@@ -121,6 +121,9 @@
     grid.append(card("funnel", "SQL editing funnel (sessions)", chart("funnel", {
       type: "bar", data: { labels: d.funnel.map((f) => `${f.step}. ${f.action}`), datasets: [{ data: d.funnel.map((f) => f.sessions), backgroundColor: palette[2] }] },
       options: { indexAxis: "y" } })));
+    (d.funnels || []).forEach((f, i) => grid.append(card("funnel-" + (i + 1), `${f.name} (${String(f.countBy).toLowerCase() === "user" ? "users" : "sessions"})`, chart("funnel-" + (i + 1), {
+      type: "bar", data: { labels: f.steps.map((s) => `${s.step}. ${s.action}`), datasets: [{ data: f.steps.map((s) => s.count), backgroundColor: palette[(i + 3) % palette.length] }] },
+      options: { indexAxis: "y" } }))));
     grid.append(card("users", "Top users", table(["user", "events", "errors"], d.topUsers.map((u) => [u.user, number(u.events), number(u.errors)]))));
     grid.append(card("models", "Tokens, cost and latency by model", table(["model", "calls", "input", "output", "cost", "mean latency", "tokens/s"],
       d.models.map((m) => [m.model, number(m.calls), number(m.inputTokens), number(m.outputTokens), money(m.costUsd), ms(m.averageLatencyMs),

@@ -124,6 +124,9 @@ public sealed record Dashboard(
     /// <summary>Cost per bucket of <see cref="TimeUnit"/>.</summary>
     public IReadOnlyList<CostPoint> CostOverTime { get; init; } = [];
 
+    /// <summary>The funnels configured for this app (<c>UsageTracking:Funnels</c>), counted from their steps' events.</summary>
+    public IReadOnlyList<FunnelCounts> Funnels { get; init; } = [];
+
     /// <summary>Conversations, replies and satisfaction (all zero for an app that is not a chat app).</summary>
     public ConversationSummary Conversations { get; init; } = new([], 0, 0, 0, 0);
 }

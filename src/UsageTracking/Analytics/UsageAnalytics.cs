@@ -11,17 +11,20 @@ public sealed class UsageAnalytics
     private readonly IUsageReader _reader;
     private readonly IUsageAggregates? _aggregates;
     private readonly TimeProvider _time;
+    private readonly IReadOnlyList<FunnelDefinition> _funnels;
 
     /// <summary>Reads through <paramref name="reader"/>, and through <paramref name="aggregates"/> where they answer.</summary>
     /// <param name="reader">Reads events back.</param>
     /// <param name="aggregates">The store's aggregates; null only for a store that has none (every figure is then folded from events).</param>
     /// <param name="time">The clock; the system clock by default.</param>
-    public UsageAnalytics(IUsageReader reader, IUsageAggregates? aggregates, TimeProvider? time = null)
+    /// <param name="funnels">The funnels of <see cref="UsageTrackingOptions.Funnels"/>, shown on the dashboards of their apps.</param>
+    public UsageAnalytics(IUsageReader reader, IUsageAggregates? aggregates, TimeProvider? time = null, IReadOnlyList<FunnelDefinition>? funnels = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         _reader = reader;
         _aggregates = aggregates;
         _time = time ?? TimeProvider.System;
+        _funnels = funnels ?? [];
     }
 
     /// <summary>Whether the store answers aggregates itself (fast at any size) rather than having every event read back.</summary>
@@ -66,7 +69,55 @@ public sealed class UsageAnalytics
         var until = query.Until > now ? query.Until : now.AddTicks(1);
         var all = await GetAggregatesAsync(new UsageQuery(since, until, query.AppName, query.User), AggregateParts.All, cancellationToken).ConfigureAwait(false);
         var table = await _reader.GetExtentAsync(query.AppName, cancellationToken).ConfigureAwait(false);
-        return Compute(query, all, now, table);
+        var funnels = new List<FunnelCounts>();
+        foreach (var funnel in _funnels.Where(f => f.AppliesTo(query.AppName)))
+        {
+            funnels.Add(await CountFunnelAsync(funnel, new UsageQuery(query.Since, query.Until, query.AppName, query.User), cancellationToken).ConfigureAwait(false));
+        }
+
+        return Compute(query, all, now, table) with { Funnels = funnels };
+    }
+
+    /// <summary>
+    /// A funnel over <paramref name="query"/>'s range, counted from its steps' events alone (rare steps, such as a bot's
+    /// onboarding, read few rows; the SQL editing funnel of every dashboard comes from the rollups instead).
+    /// </summary>
+    public async Task<FunnelCounts> CountFunnelAsync(FunnelDefinition funnel, UsageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(funnel);
+        ArgumentNullException.ThrowIfNull(query);
+        var reached = funnel.Steps.ToDictionary(s => s, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
+        await foreach (var e in _reader.ReadEventsAsync(query with { Actions = funnel.Steps }, cancellationToken).ConfigureAwait(false))
+        {
+            if (reached.TryGetValue(e.Action, out var units) && Unit(funnel.CountBy, e) is { Length: > 0 } unit)
+            {
+                units.Add(unit);
+            }
+        }
+
+        return new FunnelCounts(funnel.Name, funnel.CountBy, funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, reached[action].Count)).ToList());
+    }
+
+    private static string? Unit(FunnelUnit unit, UsageEvent e)
+    {
+        if (unit == FunnelUnit.Session)
+        {
+            return e.SessionId;
+        }
+
+        if (e.User is { Length: > 0 } user)
+        {
+            return user;
+        }
+
+        // A bot's step tracked without a user (a channel's first dataset sync) counts its channel, as the onboarding analysis does.
+        if (e.PropertiesJson is { } json && System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject properties
+            && properties["channel_id"] is System.Text.Json.Nodes.JsonValue channel && channel.TryGetValue<string>(out var id))
+        {
+            return "channel:" + id;
+        }
+
+        return null;
     }
 
     /// <summary>When the newest event was tracked (null for an empty table).</summary>

@@ -13,7 +13,8 @@ public sealed class DashboardBrowserTests(Browser browser)
     {
         await using var host = await QueryAppHost.StartAsync(100,
             ("Dashboard:Thresholds:ErrorRate:Warning", "0.05"), ("Dashboard:Thresholds:ErrorRate:Critical", "0.08"),
-            ("Dashboard:Thresholds:DurationP95Ms:Warning", "1000"));
+            ("Dashboard:Thresholds:DurationP95Ms:Warning", "1000"),
+            ("UsageTracking:Funnels:0:Name", "Run, then fail"), ("UsageTracking:Funnels:0:Steps:0", Actions.ExecuteSql), ("UsageTracking:Funnels:0:Steps:1", Actions.SqlError));
         var tracker = host.Services.GetRequiredService<IUsageTracker>();
         for (var i = 0; i < 29; i++)
         {
@@ -42,6 +43,9 @@ public sealed class DashboardBrowserTests(Browser browser)
         await Assertions.Expect(model.Locator("td").Nth(5)).ToHaveTextAsync("1,500 ms");
         await Assertions.Expect(model.Locator("td").Nth(6)).ToHaveTextAsync("200.0");
         await Assertions.Expect(page.Locator("#live-users")).ToHaveTextAsync("4");
+        // The configured funnel: five sessions ran a query (s0–s4), the errors (i = 0, 10, 20) fell in s0 and s0 again: one.
+        await Assertions.Expect(page.Locator("#panel-funnel-1 h3")).ToHaveTextAsync("Run, then fail (sessions)");
+        Assert.Equal(new[] { 5, 1 }, await page.EvaluateAsync<int[]>("Chart.getChart(document.getElementById('chart-funnel-1')).data.datasets[0].data"));
         await Browser.ScreenshotAsync(page, "dashboard-01-loaded");
         await page.Locator("#panel-response-time").ScrollIntoViewIfNeededAsync();
         await Browser.ScreenshotAsync(page, "dashboard-05-latency-cost");

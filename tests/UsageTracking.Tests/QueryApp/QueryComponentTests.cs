@@ -359,6 +359,27 @@ public sealed class QueryComponentTests : IAsyncLifetime
         Assert.Equal([Actions.TeachTerm], _tracker.Actions);
     }
 
+    [Fact]
+    public async Task GlossaryPanel_ListsTaughtAndShippedTerms_AndTheTeacherMayRemoveTheirOwn()
+    {
+        Services();
+        var glossary = _bunit.Services.GetRequiredService<GlossaryService>();
+        Assert.True((await glossary.TeachAsync(_session, "demo", "dermatology", "condition", ["Melanoma", "Psoriasis"], CancellationToken.None)).Done);
+        _tracker.Clear();
+        var cut = Render<GlossaryPanel>(p => p.Add(c => c.SourceId, "demo"));
+        Assert.Empty(cut.FindAll("#glossary"));
+        cut.Find("#glossary-card summary").Click();
+        cut.WaitForAssertion(() => Assert.Equal("Taught in the app (1)", cut.FindAll("#glossary h3")[0].TextContent));
+        var taught = cut.Find("#glossary li");
+        Assert.Equal("dermatology — condition is one of Melanoma, Psoriasis (taught by ana@example.org, not shared yet)", taught.QuerySelector("span")!.TextContent);
+        Assert.StartsWith("Shipped and in the glossary file (", cut.FindAll("#glossary h3")[1].TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain(cut.FindAll("#glossary li button"), b => b.TextContent == "Share with everyone");
+
+        cut.FindAll("#glossary li button").Single(b => b.TextContent == "Remove").Click();
+        cut.WaitForAssertion(() => Assert.Equal("Removed “dermatology”.", cut.Find("#glossary-message").TextContent));
+        Assert.Equal("Taught in the app (0)", cut.FindAll("#glossary h3")[0].TextContent);
+    }
+
     private static GeneratedQuery Generated() =>
         new("Studies per phase?", new GenerateReply(Sql, "offline", null, false, ["phase", "status", "country"]) { Interpretation = "count of studies · by phase" });
 

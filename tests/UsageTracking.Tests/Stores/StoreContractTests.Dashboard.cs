@@ -121,6 +121,54 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task ConfiguredFunnels_CountTheirStepsForTheirApp_BySessionOrByUser()
+    {
+        var store = NewStore();
+        await store.EnsureSchemaAsync(true, default);
+        UsageEvent Bot(string user, string action, int hour, string? channel = null) =>
+            Event(user, action, Monday.AddHours(hour), "csbot", b => b.PropertiesJson = channel is null ? null : $$"""{"channel_id":"{{channel}}"}""");
+        await store.WriteBatchAsync(
+        [
+            // Ann goes all the way; Ben stops after the connection (tracked twice: counted once); a channel's dataset sync
+            // tracked without a user counts that channel; Cy only signs up.
+            Bot("ann@example.com", Actions.OrganizationCreated, 8), Bot("ann@example.com", Actions.ConnectionSetupSucceeded, 9),
+            Bot("ann@example.com", Actions.FirstDatasetSync, 10), Bot("ann@example.com", Actions.FirstSuccessfulQuery, 11),
+            Bot("ben@example.com", Actions.OrganizationCreated, 8), Bot("ben@example.com", Actions.ConnectionSetupSucceeded, 9),
+            Bot("ben@example.com", Actions.ConnectionSetupSucceeded, 10), Bot("", Actions.FirstDatasetSync, 12, channel: "C-ben"),
+            Bot("cy@example.com", Actions.OrganizationCreated, 13),
+            Bot("cy@example.com", Actions.ExecuteSql, 14),
+            Event("dan@example.com", Actions.OrganizationCreated, Monday.AddHours(9), "other-bot"),
+            Event("ann@example.com", Actions.GenerateQuestion, Monday.AddHours(9), "csbot", b => b.SessionId = "s1"),
+            Event("ann@example.com", Actions.ExecuteSql, Monday.AddHours(9).AddMinutes(1), "csbot", b => b.SessionId = "s1"),
+            Event("ann@example.com", Actions.GenerateQuestion, Monday.AddHours(10), "csbot", b => b.SessionId = "s2"),
+        ], default);
+        FunnelDefinition[] funnels =
+        [
+            new() { Name = "Onboarding", App = "csbot", CountBy = FunnelUnit.User,
+                    Steps = [Actions.OrganizationCreated, Actions.ConnectionSetupSucceeded, Actions.FirstDatasetSync, Actions.FirstSuccessfulQuery] },
+            new() { Name = "Ask and run", Steps = [Actions.GenerateQuestion, Actions.ExecuteSql] },
+            new() { Name = "Not this app's", App = "query-app", Steps = [Actions.GenerateQuestion, Actions.ExecuteSql] },
+        ];
+        var analytics = new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now), funnels);
+        var dashboard = await analytics.GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "csbot"));
+
+        Assert.Equal(["Onboarding", "Ask and run"], dashboard.Funnels.Select(f => f.Name));
+        Assert.Equal([3L, 2L, 2L, 1L], dashboard.Funnels[0].Steps.Select(s => s.Count));
+        Assert.Equal([(1, Actions.OrganizationCreated), (2, Actions.ConnectionSetupSucceeded)], dashboard.Funnels[0].Steps.Take(2).Select(s => (s.Step, s.Action)));
+        Assert.Equal(FunnelUnit.Session, dashboard.Funnels[1].CountBy);
+        Assert.Equal([2L, 1L], dashboard.Funnels[1].Steps.Select(s => s.Count));
+
+        // The reader's action filter on its own: only those actions, in time order.
+        var read = new List<string>();
+        await foreach (var e in store.Reader.ReadEventsAsync(new UsageQuery(Monday, Now, "csbot") { Actions = [Actions.FirstDatasetSync, Actions.ExecuteSql] }, default))
+        {
+            read.Add(e.Action);
+        }
+
+        Assert.Equal([Actions.ExecuteSql, Actions.FirstDatasetSync, Actions.FirstDatasetSync, Actions.ExecuteSql], read);
+    }
+
+    [Fact]
     public async Task Dashboard_ForOneUser_CountsOnlyTheirEvents()
     {
         var store = await FixedDashboardDataAsync();
