@@ -151,6 +151,28 @@ public sealed class SqliteSqlFilesTests : IDisposable
             Query(Repository.Path("sql", "sqlite", "analyses", "admin_activity.sql")).Select(r => ((long)r[0], (long)r[1], (long)r[2], (long)r[3], Convert.ToDouble(r[4], System.Globalization.CultureInfo.InvariantCulture))));
     }
 
+    [Fact]
+    public async Task TheModelLatencyAnalysis_MatchesHandComputedAnswers()
+    {
+        await using (var tracker = Tracking.Create(_folder, o => o.AppName = "analyses"))
+        {
+            // Two calls of gpt-4o: 1 s writing 100 tokens (first token after 200 ms), 3 s writing 500 (after 400 ms); one
+            // call of another model with no timing.
+            tracker.TrackTokenUsage("ann@example.com", "gpt-4o", 1_000, 100, durationMs: 1_000, extras: new TokenUsageExtras { TimeToFirstTokenMs = 200 });
+            tracker.TrackTokenUsage("ann@example.com", "gpt-4o", 1_000, 500, durationMs: 3_000, extras: new TokenUsageExtras { TimeToFirstTokenMs = 400 });
+            tracker.TrackTokenUsage("ben@example.com", "llama3.1", 10, 10);
+            Assert.True((await tracker.FlushAsync()).Completed);
+        }
+
+        var rows = Query(Repository.Path("sql", "sqlite", "analyses", "model_latency.sql"));
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(("gpt-4o", 2L, 2000.0, 150.0, 300.0, 400.0), ((string)rows[0][0], (long)rows[0][1], D(rows[0][2]), D(rows[0][3]), D(rows[0][4]), D(rows[0][5])));
+        Assert.Equal(("llama3.1", 1L), ((string)rows[1][0], (long)rows[1][1]));
+        Assert.All(rows[1].Skip(2), v => Assert.IsType<DBNull>(v));
+
+        static double D(object value) => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private sealed class TestDirectory : IUserEnricher
     {
         public ValueTask<UserInfo?> EnrichAsync(string user, CancellationToken cancellationToken) => ValueTask.FromResult<UserInfo?>(user switch
