@@ -138,7 +138,8 @@ internal static class Lexicon
         ("without", PieceKind.Missing, null), ("null", PieceKind.Missing, null), ("empty", PieceKind.Missing, null),
         ("blank", PieceKind.Missing, null), ("not set", PieceKind.Missing, null), ("lacking", PieceKind.Missing, null),
         ("with", PieceKind.Has, null), ("has", PieceKind.Has, null), ("have", PieceKind.Has, null), ("having", PieceKind.Has, null),
-        ("had", PieceKind.Has, null), ("got", PieceKind.Has, null),
+        ("had", PieceKind.Has, null), ("got", PieceKind.Has, null), ("ran", PieceKind.Has, null), ("conducted", PieceKind.Has, null),
+        ("conduct", PieceKind.Has, null), ("runs", PieceKind.Has, null),
 
         ("list", PieceKind.List, null), ("show", PieceKind.List, null), ("display", PieceKind.List, null), ("give", PieceKind.List, null),
         ("find", PieceKind.List, null), ("get", PieceKind.List, null), ("which", PieceKind.List, null), ("what are", PieceKind.List, null),
