@@ -380,6 +380,26 @@ public sealed class QueryComponentTests : IAsyncLifetime
         Assert.Equal("Taught in the app (0)", cut.FindAll("#glossary h3")[0].TextContent);
     }
 
+    [Fact]
+    public void AFailingComponent_ShowsOneSentence_AndIsTrackedAsAppError_WithoutTheCircuitDying()
+    {
+        _bunit.AddAuthorization().SetAuthorized("ana@example.org");
+        Services();
+        var cut = _bunit.Render<UsageTracking.QueryApp.Components.Layout.AppErrorBoundary>(p => p.AddChildContent<Failing>());
+        Assert.Equal("Something went wrong on the server; the details were logged. Try again", cut.Find("p[role=alert]").TextContent);
+        var error = Assert.Single(_tracker.Events);
+        Assert.Equal((Actions.AppError, true, "ana@example.org"), (error.Action, error.IsError, error.User));
+        Assert.Equal("InvalidOperationException: the component could not render", error.Detail);
+        Assert.Equal(true, error.Properties!["circuit"]);
+        Assert.DoesNotContain("   at ", cut.Markup, StringComparison.Ordinal);
+    }
+
+    /// <summary>A component that fails as it renders.</summary>
+    private sealed class Failing : ComponentBase
+    {
+        protected override void OnInitialized() => throw new InvalidOperationException("the component could not render");
+    }
+
     private static GeneratedQuery Generated() =>
         new("Studies per phase?", new GenerateReply(Sql, "offline", null, false, ["phase", "status", "country"]) { Interpretation = "count of studies · by phase" });
 
