@@ -152,6 +152,37 @@ public sealed class QueryAppBrowserTests(Browser browser)
     }
 
     [Fact]
+    public async Task WithAnAccessKey_TheLoginFormLetsTheRightKeyIn_AndTheLivePageWorksForThatSession()
+    {
+        await using var host = await QueryAppHost.StartAsync(1_000, ("QueryApp:AccessKey", "open sesame"));
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(host.Address, "/dashboard?range=24h").ToString());
+        Assert.Equal("/login", new Uri(page.Url).AbsolutePath);
+        await page.FillAsync("#key", "guess");
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page.Locator("form [role=alert]")).ToHaveTextAsync("That key is not right; ask the app's owner for the current one.");
+        await Browser.ScreenshotAsync(page, "login-01-wrong-key");
+
+        await page.FillAsync("#key", "open sesame");
+        await page.ClickAsync("button[type=submit]");
+        await page.Locator("[data-interactive='true']").First.WaitForAsync(new() { Timeout = 15_000 });
+        Assert.Equal("/dashboard", new Uri(page.Url).AbsolutePath);
+        await page.GotoAsync(host.Address.ToString());
+        await page.Locator("#app[data-interactive='true']").WaitForAsync(new() { Timeout = 15_000 });
+        await page.FillAsync("#question", "How many studies are there by phase?");
+        await page.ClickAsync("#generate");
+        await page.ClickAsync("#run");
+        await Assertions.Expect(page.Locator("#result-table tbody tr.result-row").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#chart-card")).ToHaveAttributeAsync("data-drawn", "bar");
+        var download = await page.APIRequest.GetAsync(new Uri(host.Address, (await page.Locator("#download-csv").GetAttributeAsync("href"))!).ToString());
+        Assert.Equal(200, download.Status);
+
+        var events = await host.EventsWithAsync(Actions.DownloadResults);
+        Assert.Equal([Actions.AppStart, Actions.GenerateQuestion, Actions.SqlQuery, Actions.ExecuteSql, Actions.GenerateChart, Actions.DownloadResults], events.Select(e => e.Action));
+        Assert.Single(events.Select(e => e.Session).Distinct());
+    }
+
+    [Fact]
     public async Task AServerRestartMidSession_ShowsTheReconnectDialog_ThenThePageComesBack_NoEventLostOrDoubled()
     {
         await using var host = await QueryAppHost.StartAsync(1_000);
