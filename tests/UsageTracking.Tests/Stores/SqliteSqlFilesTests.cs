@@ -173,6 +173,24 @@ public sealed class SqliteSqlFilesTests : IDisposable
         static double D(object value) => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    [Fact]
+    public async Task TheErrorsBySeverityAnalysis_PutsCriticalFirst_AndCountsUnratedErrors()
+    {
+        await using (var tracker = Tracking.Create(_folder, o => o.AppName = "analyses"))
+        {
+            tracker.TrackError("ann@example.com", Actions.LlmError, "The model timed out.", ErrorSeverity.Warning);
+            tracker.TrackError("ben@example.com", Actions.LlmError, "The model timed out.", ErrorSeverity.Warning);
+            tracker.TrackError("ann@example.com", Actions.DatabaseError, "The warehouse is down.", ErrorSeverity.Critical, new TimeoutException("x"));
+            tracker.TrackError("cy@example.com", Actions.SqlError, "no such column: x");
+            tracker.TrackUserAction("cy@example.com", Actions.ExecuteSql);
+            Assert.True((await tracker.FlushAsync()).Completed);
+        }
+
+        var rows = Query(Repository.Path("sql", "sqlite", "analyses", "errors_by_severity.sql"));
+        Assert.Equal([("database_error", "critical", 1L, 1L), ("llm_error", "warning", 2L, 2L), ("sql_error", "unrated", 1L, 1L)],
+            rows.Select(r => ((string)r[0], (string)r[1], (long)r[2], (long)r[3])));
+    }
+
     private sealed class TestDirectory : IUserEnricher
     {
         public ValueTask<UserInfo?> EnrichAsync(string user, CancellationToken cancellationToken) => ValueTask.FromResult<UserInfo?>(user switch
