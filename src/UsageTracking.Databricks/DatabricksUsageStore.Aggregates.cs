@@ -6,8 +6,11 @@ public sealed partial class DatabricksUsageStore
 {
     /// <inheritdoc />
     /// <remarks>
-    /// Each part is one GROUP BY statement on the warehouse, so a dashboard over any size of table moves a few kilobytes:
-    /// hours and days are counted from <c>unix_seconds</c>, which no session time zone shifts.
+    /// Each part is one GROUP BY statement on the warehouse, so a dashboard over any size of table moves little: hours and
+    /// days are counted from <c>unix_seconds</c>, which no session time zone shifts. The three large parts come back
+    /// packed — one row per action and model, per user, per hour, holding its groups as one string
+    /// (<c>concat_ws(';', collect_list(concat_ws(',', …)))</c>: numbers only, so no separator can occur inside) —
+    /// because INLINE results are JSON arrays of quoted strings, where a row's names and quotes cost more than its numbers.
     /// </remarks>
     public async Task<UsageAggregates> GetAggregatesAsync(UsageQuery query, AggregateParts parts, CancellationToken cancellationToken)
     {
@@ -37,19 +40,28 @@ public sealed partial class DatabricksUsageStore
         {
             var extended = Has("duration_ms") && Has("input_tokens");
             var (where, parameters) = Where(hours);
+            // Each hour as "hour,events,errors,duration_count,duration_sum,input_tokens,output_tokens,cost" (cost empty when 0).
             var result = await RunAsync("aggregate_hourly", $"""
-                SELECT {Hour}, action, {(Has("model") ? "coalesce(model, '')" : "''")} AS model, count(*) AS events,
-                       count_if({error}) AS errors,
-                       {(extended
-                           ? "count(duration_ms) AS duration_count, coalesce(sum(duration_ms), 0D) AS duration_sum, coalesce(sum(input_tokens), 0L) AS input_tokens, coalesce(sum(output_tokens), 0L) AS output_tokens, coalesce(sum(cost_usd), 0BD) AS cost_usd"
-                           : "0L AS duration_count, 0D AS duration_sum, 0L AS input_tokens, 0L AS output_tokens, 0BD AS cost_usd")}
-                FROM {_table} WHERE {where} GROUP BY 1, 2, 3
+                SELECT action, model, concat_ws(';', collect_list(concat_ws(',', CAST(hour_index AS STRING), CAST(events AS STRING), CAST(errors AS STRING),
+                       CAST(duration_count AS STRING), CAST(duration_sum AS STRING), CAST(input_tokens AS STRING), CAST(output_tokens AS STRING),
+                       if(cost_usd = 0, '', CAST(cost_usd AS STRING))))) AS hours
+                FROM (SELECT {Hour}, action, {(Has("model") ? "coalesce(model, '')" : "''")} AS model, count(*) AS events,
+                             count_if({error}) AS errors,
+                             {(extended
+                                 ? "count(duration_ms) AS duration_count, coalesce(sum(duration_ms), 0D) AS duration_sum, coalesce(sum(input_tokens), 0L) AS input_tokens, coalesce(sum(output_tokens), 0L) AS output_tokens, coalesce(sum(cost_usd), 0BD) AS cost_usd"
+                                 : "0L AS duration_count, 0D AS duration_sum, 0L AS input_tokens, 0L AS output_tokens, 0BD AS cost_usd")}
+                      FROM {_table} WHERE {where} GROUP BY 1, 2, 3)
+                GROUP BY action, model
                 """, parameters, cancellationToken).ConfigureAwait(false);
             foreach (var row in result.Rows)
             {
-                hourly.Add(new HourlyActivity(HourOf(Long(result, row, "hour_index")), result.Value(row, "action") as string ?? "", result.Value(row, "model") as string ?? "",
-                    Long(result, row, "events"), Long(result, row, "errors"), Long(result, row, "duration_count"), result.Value(row, "duration_sum") is double sum ? sum : 0,
-                    Long(result, row, "input_tokens"), Long(result, row, "output_tokens"), result.Value(row, "cost_usd") is decimal cost ? cost : 0));
+                var action = result.Value(row, "action") as string ?? "";
+                var model = result.Value(row, "model") as string ?? "";
+                foreach (var f in Packed(result.Value(row, "hours") as string, 8))
+                {
+                    hourly.Add(new HourlyActivity(HourOf(PackedLong(f[0])), action, model, PackedLong(f[1]), PackedLong(f[2]), PackedLong(f[3]), PackedDouble(f[4]),
+                        PackedLong(f[5]), PackedLong(f[6]), PackedDecimal(f[7])));
+                }
             }
         }
 
@@ -57,11 +69,17 @@ public sealed partial class DatabricksUsageStore
         if (parts.HasFlag(AggregateParts.Users))
         {
             var (where, parameters) = Where(days);
+            // Each day of a user as "day,events,errors".
             var result = await RunAsync("aggregate_users", $"""
-                SELECT {Day}, user, count(*) AS events, count_if({error}) AS errors FROM {_table} WHERE {where} GROUP BY 1, 2
+                SELECT user, concat_ws(';', collect_list(concat_ws(',', CAST(day_index AS STRING), CAST(events AS STRING), CAST(errors AS STRING)))) AS days
+                FROM (SELECT {Day}, user, count(*) AS events, count_if({error}) AS errors FROM {_table} WHERE {where} GROUP BY 1, 2)
+                GROUP BY user
                 """, parameters, cancellationToken).ConfigureAwait(false);
-            users.AddRange(result.Rows.Select(row => new DailyUserActivity(DayOf(Long(result, row, "day_index")), result.Value(row, "user") as string ?? "",
-                Long(result, row, "events"), Long(result, row, "errors"))));
+            foreach (var row in result.Rows)
+            {
+                var user = result.Value(row, "user") as string ?? "";
+                users.AddRange(Packed(result.Value(row, "days") as string, 3).Select(f => new DailyUserActivity(DayOf(PackedLong(f[0])), user, PackedLong(f[1]), PackedLong(f[2]))));
+            }
         }
 
         var sessions = new List<DailySessionStep>();
@@ -82,19 +100,53 @@ public sealed partial class DatabricksUsageStore
         {
             var (where, parameters) = Where(hours);
             // DurationBuckets.Of, in SQL: under 1 ms is bucket 0, then 10 % wide buckets up to 400.
+            // Each bucket of an hour as "bucket,events".
             var result = await RunAsync("aggregate_durations", $"""
-                SELECT {Hour},
-                       CASE WHEN duration_ms < 1 THEN 0 ELSE least(400, 1 + CAST(floor(ln(duration_ms) / ln(1.1D)) AS INT)) END AS bucket,
-                       count(*) AS events
-                FROM {_table} WHERE {where} AND duration_ms IS NOT NULL AND NOT isnan(duration_ms) GROUP BY 1, 2
+                SELECT hour_index, concat_ws(';', collect_list(concat_ws(',', CAST(bucket AS STRING), CAST(events AS STRING)))) AS buckets
+                FROM (SELECT {Hour},
+                             CASE WHEN duration_ms < 1 THEN 0 ELSE least(400, 1 + CAST(floor(ln(duration_ms) / ln(1.1D)) AS INT)) END AS bucket,
+                             count(*) AS events
+                      FROM {_table} WHERE {where} AND duration_ms IS NOT NULL AND NOT isnan(duration_ms) GROUP BY 1, 2)
+                GROUP BY hour_index
                 """, parameters, cancellationToken).ConfigureAwait(false);
-            durations.AddRange(result.Rows.Select(row => new HourlyDurationBucket(HourOf(Long(result, row, "hour_index")), (int)Long(result, row, "bucket"), Long(result, row, "events"))));
+            foreach (var row in result.Rows)
+            {
+                var hour = HourOf(Long(result, row, "hour_index"));
+                durations.AddRange(Packed(result.Value(row, "buckets") as string, 2).Select(f => new HourlyDurationBucket(hour, (int)PackedLong(f[0]), PackedLong(f[1]))));
+            }
         }
 
         return new UsageAggregates(hourly, users, sessions, durations);
     }
 
     private static DateTimeOffset HourOf(long index) => DateTimeOffset.FromUnixTimeSeconds(index * 3600);
+
+    // A packed cell: groups separated by ';', fields by ','; a group with the wrong number of fields means the statement
+    // and this reader disagree, which is said rather than read as zeros.
+    private static IEnumerable<string[]> Packed(string? cell, int fields)
+    {
+        if (string.IsNullOrEmpty(cell))
+        {
+            yield break;
+        }
+
+        foreach (var group in cell.Split(';'))
+        {
+            var values = group.Split(',');
+            if (values.Length != fields)
+            {
+                throw new DatabricksException("UNEXPECTED_RESULT", $"An aggregate row came back with {values.Length} fields instead of {fields}.", null, transient: false);
+            }
+
+            yield return values;
+        }
+    }
+
+    private static long PackedLong(string text) => text.Length == 0 ? 0 : long.Parse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static double PackedDouble(string text) => text.Length == 0 ? 0 : double.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static decimal PackedDecimal(string text) => text.Length == 0 ? 0 : decimal.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
 
     private static DateOnly DayOf(long index) => DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)index);
 }

@@ -571,23 +571,32 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 string N(double value) => value.ToString("R", CultureInfo.InvariantCulture);
                 switch (operation)
                 {
+                    // The three large parts packed as the statements pack them: concat_ws(';', collect_list(concat_ws(',', …))).
                     case "aggregate_hourly":
-                        statement.Succeed([("hour_index", "LONG"), ("action", "STRING"), ("model", "STRING"), ("events", "LONG"), ("errors", "LONG"), ("duration_count", "LONG"),
-                            ("duration_sum", "DOUBLE"), ("input_tokens", "LONG"), ("output_tokens", "LONG"), ("cost_usd", "DECIMAL")],
-                            aggregates.Hourly.Select(h => new[] { Hour(h.Hour), h.Action, h.Model, $"{h.Events}", $"{h.Errors}", $"{h.DurationCount}", N(h.DurationSum),
-                                $"{h.InputTokens}", $"{h.OutputTokens}", h.CostUsd.ToString(CultureInfo.InvariantCulture) }).ToList<string?[]>());
+                        statement.Succeed([("action", "STRING"), ("model", "STRING"), ("hours", "STRING")],
+                            aggregates.Hourly.GroupBy(h => (h.Action, h.Model)).Select(g => new[]
+                            {
+                                g.Key.Action, g.Key.Model, string.Join(';', g.Select(h => string.Join(',', Hour(h.Hour), $"{h.Events}", $"{h.Errors}", $"{h.DurationCount}",
+                                    N(h.DurationSum), $"{h.InputTokens}", $"{h.OutputTokens}", h.CostUsd == 0 ? "" : h.CostUsd.ToString("0.000000", CultureInfo.InvariantCulture)))),
+                            }).ToList<string?[]>());
                         break;
                     case "aggregate_users":
-                        statement.Succeed([("day_index", "LONG"), ("user", "STRING"), ("events", "LONG"), ("errors", "LONG")],
-                            aggregates.Users.Select(u => new[] { Day(u.Day), u.User, $"{u.Events}", $"{u.Errors}" }).ToList<string?[]>());
+                        statement.Succeed([("user", "STRING"), ("days", "STRING")],
+                            aggregates.Users.GroupBy(u => u.User).Select(g => new[]
+                            {
+                                g.Key, string.Join(';', g.Select(u => string.Join(',', Day(u.Day), $"{u.Events}", $"{u.Errors}"))),
+                            }).ToList<string?[]>());
                         break;
                     case "aggregate_sessions":
                         statement.Succeed([("day_index", "LONG"), ("action", "STRING"), ("sessions", "LONG")],
                             aggregates.Sessions.Select(x => new[] { Day(x.Day), x.Action, $"{x.Sessions}" }).ToList<string?[]>());
                         break;
                     default:
-                        statement.Succeed([("hour_index", "LONG"), ("bucket", "INT"), ("events", "LONG")],
-                            aggregates.Durations.Select(d => new[] { Hour(d.Hour), $"{d.Bucket}", $"{d.Events}" }).ToList<string?[]>());
+                        statement.Succeed([("hour_index", "LONG"), ("buckets", "STRING")],
+                            aggregates.Durations.GroupBy(d => d.Hour).Select(g => new[]
+                            {
+                                Hour(g.Key), string.Join(';', g.Select(d => $"{d.Bucket},{d.Events}")),
+                            }).ToList<string?[]>());
                         break;
                 }
 
