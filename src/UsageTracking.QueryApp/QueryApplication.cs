@@ -45,6 +45,7 @@ public static class QueryApplication
         services.AddQueryFlow(configuration);
         services.AddQueryAppAuthentication();
         services.AddSingleton<DashboardService>();
+        services.AddSingleton<LiveUpdates>();
         services.AddOptions<UsageTracking.Reporting.KpiThresholds>().Bind(configuration.GetSection(UsageTracking.Reporting.KpiThresholds.SectionName));
         services.AddHealthChecks().AddCheck<UsageStoreHealthCheck>("usage-store", tags: ["ready"]).AddCheck<ProcessHealthCheck>("process");
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.SectionName)).ValidateOnStart();

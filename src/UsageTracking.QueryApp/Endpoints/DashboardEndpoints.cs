@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -47,8 +48,8 @@ public static class DashboardEndpoints
             return Results.Json(await dashboard.GetAsync(span, app, user, http.RequestAborted), HtmlReport.Json);
         });
         // The stream ends when the client leaves or the app stops (else shutdown would wait for every open dashboard).
-        api.MapGet("/dashboard/live", (DashboardService dashboard, IHostApplicationLifetime lifetime, string? app, CancellationToken cancellationToken) =>
-            TypedResults.ServerSentEvents(LiveAsync(dashboard, app, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping).Token)));
+        api.MapGet("/dashboard/live", (LiveUpdates live, IHostApplicationLifetime lifetime, string? app, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(LiveAsync(live, app, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping).Token)));
         api.MapGet("/export", ExportAsync);
         api.MapGet("/report", async (HttpContext http, DashboardService dashboard, string? range, string? app, string? user) =>
         {
@@ -70,40 +71,29 @@ public static class DashboardEndpoints
     internal static bool TryRange(string? text, out TimeSpan range) =>
         DashboardService.Ranges.TryGetValue(string.IsNullOrWhiteSpace(text) ? "7d" : text, out range);
 
-    // One update a second; a failed read is skipped, not the end of the stream (the page shows the last good one).
+    // The shared feed's updates (one read a second per app, however many listen), newest only when a client is slow.
     // Cancellation ends the stream quietly: the response has started, so an exception would only be noise in the log.
-    private static async IAsyncEnumerable<SseItem<string>> LiveAsync(DashboardService dashboard, string? app, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<string>> LiveAsync(LiveUpdates live, string? app, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        do
+        var updates = Channel.CreateBounded<LiveUpdate>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        using var subscription = live.Subscribe(string.IsNullOrWhiteSpace(app) ? null : app.Trim(), update =>
         {
-            string? json;
+            updates.Writer.TryWrite(update);
+            return Task.CompletedTask;
+        });
+        while (true)
+        {
+            LiveUpdate update;
             try
             {
-                json = JsonSerializer.Serialize(await dashboard.LiveAsync(app, cancellationToken).ConfigureAwait(false), HtmlReport.Json);
+                update = await updates.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception)
+            catch (OperationCanceledException)
             {
-                json = null;
+                yield break;
             }
 
-            if (json is not null)
-            {
-                yield return new SseItem<string>(json, "live") { ReconnectionInterval = TimeSpan.FromSeconds(2) };
-            }
-        }
-        while (await NextTickAsync(timer, cancellationToken).ConfigureAwait(false));
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            yield return new SseItem<string>(JsonSerializer.Serialize(update, HtmlReport.Json), "live") { ReconnectionInterval = TimeSpan.FromSeconds(2) };
         }
     }
 
