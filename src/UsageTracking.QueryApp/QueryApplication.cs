@@ -148,20 +148,14 @@ public static class QueryApplication
         if (error is not null and not BadHttpRequestException && context.RequestServices.GetService<IUsageTracker>() is { } tracker)
         {
             var session = context.Features.Get<UserSession>();
-            tracker.Track(new UsageEvent
-            {
-                User = session?.User ?? context.RequestServices.GetRequiredService<IOptions<QueryAppOptions>>().Value.DefaultUser,
-                SessionId = session?.SessionId,
-                Action = Actions.AppError,
-                IsError = true,
-                Detail = $"{error.GetType().Name}: {error.Message}",
-                Properties = new Dictionary<string, object?>
+            tracker.Track(AppErrors.Event(
+                session?.User ?? context.RequestServices.GetRequiredService<IOptions<QueryAppOptions>>().Value.DefaultUser, session?.SessionId, error,
+                new Dictionary<string, object?>
                 {
                     ["path"] = context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path.Value,
                     ["method"] = context.Request.Method,
                     ["status"] = context.Response.StatusCode,
-                },
-            });
+                }));
         }
 
         var message = error is BadHttpRequestException { StatusCode: 400 }

@@ -76,7 +76,7 @@ public static class DashboardEndpoints
     private static async IAsyncEnumerable<SseItem<string>> LiveAsync(LiveUpdates live, string? app, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var updates = Channel.CreateBounded<LiveUpdate>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        using var subscription = live.Subscribe(string.IsNullOrWhiteSpace(app) ? null : app.Trim(), update =>
+        using var subscription = live.Subscribe(app, update =>
         {
             updates.Writer.TryWrite(update);
             return Task.CompletedTask;

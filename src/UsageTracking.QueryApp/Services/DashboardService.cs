@@ -56,5 +56,6 @@ public sealed class DashboardService(
     /// <summary>The document the HTML report and the page draw.</summary>
     public static DashboardDocument Document(MetricsSnapshot snapshot) => new(snapshot.Dashboard, snapshot.RetentionDays, snapshot.Title) { Thresholds = snapshot.Thresholds };
 
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    /// <summary>A filter as typed: blank means all (null), anything else trimmed.</summary>
+    internal static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace UsageTracking.QueryApp.Services;
 
 /// <summary>
@@ -15,7 +13,7 @@ public sealed partial class LiveUpdates : IDisposable
     private readonly Func<string?, CancellationToken, Task<LiveUpdate>> _read;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
     private readonly object _gate = new();
 
     /// <summary>Feeds read through the dashboard service.</summary>
@@ -32,22 +30,26 @@ public sealed partial class LiveUpdates : IDisposable
         _logger = logger;
     }
 
-    /// <summary>Calls <paramref name="onUpdate"/> with each update of <paramref name="app"/>'s feed until the result is disposed.</summary>
+    /// <summary>
+    /// Calls <paramref name="onUpdate"/> with each update of <paramref name="app"/>'s feed (blank: all apps) until the result
+    /// is disposed.
+    /// </summary>
     public IDisposable Subscribe(string? app, Func<LiveUpdate, Task> onUpdate)
     {
         ArgumentNullException.ThrowIfNull(onUpdate);
-        var key = app ?? "";
+        var filter = DashboardService.Blank(app);
+        var key = filter ?? "";
         lock (_gate)
         {
-            var created = false;
-            var feed = _feeds.GetOrAdd(key, k =>
+            if (_feeds.TryGetValue(key, out var feed))
             {
-                created = true;
-                return new Feed(this, k.Length == 0 ? null : k);
-            });
-            feed.Add(onUpdate);
-            if (created)
+                feed.Add(onUpdate);
+            }
+            else
             {
+                feed = new Feed(this, filter);
+                _feeds[key] = feed;
+                feed.Add(onUpdate);
                 feed.Start();
             }
 
@@ -56,7 +58,16 @@ public sealed partial class LiveUpdates : IDisposable
     }
 
     /// <summary>The feeds running now (one per app filter with subscribers).</summary>
-    public int Running => _feeds.Count;
+    public int Running
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _feeds.Count;
+            }
+        }
+    }
 
     private void Unsubscribe(string key, Func<LiveUpdate, Task> onUpdate)
     {
@@ -64,7 +75,7 @@ public sealed partial class LiveUpdates : IDisposable
         {
             if (_feeds.TryGetValue(key, out var feed) && feed.Remove(onUpdate))
             {
-                _feeds.TryRemove(key, out _);
+                _feeds.Remove(key);
                 feed.Dispose();
             }
         }
@@ -73,12 +84,15 @@ public sealed partial class LiveUpdates : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var feed in _feeds.Values)
+        lock (_gate)
         {
-            feed.Dispose();
-        }
+            foreach (var feed in _feeds.Values)
+            {
+                feed.Dispose();
+            }
 
-        _feeds.Clear();
+            _feeds.Clear();
+        }
     }
 
     private sealed class Subscription(LiveUpdates owner, string key, Func<LiveUpdate, Task> onUpdate) : IDisposable

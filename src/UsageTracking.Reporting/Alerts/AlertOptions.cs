@@ -143,6 +143,7 @@ public sealed class AlertOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
+        var channels = AllChannels();
         if (Interval < TimeSpan.FromSeconds(1))
         {
             problems.Add("Alerts:Interval must be at least one second.");
@@ -177,7 +178,7 @@ public sealed class AlertOptions
                 problems.Add($"Alerts:Rules:{i}:Warning must be positive and below the critical level ({critical.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
             }
 
-            foreach (var channel in rule.Channels.Where(c => !AllChannels().Any(a => string.Equals(a.Name, c, StringComparison.OrdinalIgnoreCase))))
+            foreach (var channel in rule.Channels.Where(c => !channels.Any(a => string.Equals(a.Name, c, StringComparison.OrdinalIgnoreCase))))
             {
                 problems.Add($"Alerts:Rules:{i}:Channels names '{channel}', which is not a channel.");
             }
@@ -214,7 +215,7 @@ public sealed class AlertOptions
             }
         }
 
-        foreach (var name in AllChannels().GroupBy(c => c.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key))
+        foreach (var name in channels.GroupBy(c => c.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key))
         {
             problems.Add($"Alerts:Channels has two channels named '{name}'; names must be unique.");
         }

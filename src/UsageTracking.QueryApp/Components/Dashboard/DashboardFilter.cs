@@ -5,7 +5,5 @@ public sealed record DashboardFilter(string Range, string? App, string? User)
 {
     /// <summary>The filter for the form's values (blanks mean all).</summary>
     public static DashboardFilter Of(string range, string? app, string? user) =>
-        new(Services.DashboardService.Ranges.ContainsKey(range) ? range : "7d", Blank(app), Blank(user));
-
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+        new(Services.DashboardService.Ranges.ContainsKey(range) ? range : "7d", Services.DashboardService.Blank(app), Services.DashboardService.Blank(user));
 }

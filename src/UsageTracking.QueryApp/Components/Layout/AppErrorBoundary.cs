@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Rendering;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Options;
 using UsageTracking.QueryApp.Identity;
+using UsageTracking.QueryApp.Services;
 
 namespace UsageTracking.QueryApp.Components.Layout;
 
@@ -28,16 +29,11 @@ public sealed class AppErrorBoundary : ErrorBoundaryBase
     protected override async Task OnErrorAsync(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        Logger.LogError(exception, "A page component failed on {Page}", Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]);
+        var page = "/" + Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0];
+        Logger.LogError(exception, "A page component failed on {Page}", page);
         var user = Authentication is null ? null : (await Authentication.ConfigureAwait(false)).User;
-        Tracker.Track(new UsageEvent
-        {
-            User = QueryAppAuthentication.UserName(user, Options.Value),
-            Action = Actions.AppError,
-            IsError = true,
-            Detail = $"{exception.GetType().Name}: {exception.Message}",
-            Properties = new Dictionary<string, object?> { ["path"] = "/" + Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0], ["circuit"] = true },
-        });
+        Tracker.Track(AppErrors.Event(QueryAppAuthentication.UserName(user, Options.Value), null, exception,
+            new Dictionary<string, object?> { ["path"] = page, ["circuit"] = true }));
     }
 
     /// <inheritdoc />
