@@ -217,7 +217,7 @@ public sealed class UsageAnalytics
             kpis,
             users.GroupBy(u => u.Day).OrderBy(g => g.Key)
                 .Select(g => new TimePoint(new DateTimeOffset(g.Key.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), g.Select(u => u.User).Distinct().LongCount())).ToList(),
-            hourly.GroupBy(h => Bucket(h.Hour)).OrderBy(g => g.Key).Select(g => new TimePoint(g.Key, g.Sum(h => h.Events))).ToList(),
+            buckets.Select(g => new TimePoint(g.Key, g.Sum(h => h.Events))).ToList(),
             byDay ? "day" : "hour",
             hourly.GroupBy(h => h.Action).Select(g => new NamedCount(g.Key, g.Sum(h => h.Events)))
                 .OrderByDescending(a => a.Count).ThenBy(a => a.Name, StringComparer.Ordinal).ToList(),
