@@ -21,3 +21,6 @@ CREATE TABLE IF NOT EXISTS "central_app_usage" (
 CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_app_usage" (event_id);
 -- Stats and the analyses filter by app and time; the only other index, since each one costs every write.
 CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_time" ON "central_app_usage" (app_name, "timestamp");
+-- Only chat messages: the rollups recount a conversation a deletion cut from its rows, found through it.
+CREATE INDEX IF NOT EXISTS "ix_central_app_usage_conversation_messages" ON "central_app_usage" (session_id, "timestamp")
+    WHERE action IN ('new_conversation', 'new_reply');

@@ -23,3 +23,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS "ux_central_app_usage_event_id" ON "central_ap
 -- Stats and the example analyses filter by app and time. Deliberately the only other index:
 -- each index costs a b-tree insert per row (see docs/benchmarks.md).
 CREATE INDEX IF NOT EXISTS "ix_central_app_usage_app_time" ON "central_app_usage" (app_name, "timestamp");
+-- Only chat messages: the rollups recount a conversation a deletion cut from its rows, found through it.
+CREATE INDEX IF NOT EXISTS "ix_central_app_usage_conversation_messages" ON "central_app_usage" (session_id, "timestamp")
+    WHERE action IN ('new_conversation', 'new_reply');

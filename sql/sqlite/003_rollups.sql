@@ -6,6 +6,7 @@ CREATE TABLE IF NOT EXISTS "central_app_usage_hourly" (
     hour TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, model TEXT NOT NULL,
     events INTEGER NOT NULL, duration_count INTEGER NOT NULL, duration_sum REAL NOT NULL,
     input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, errors INTEGER NOT NULL DEFAULT 0,
+    ttft_count INTEGER NOT NULL DEFAULT 0, ttft_sum REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (hour, app_name, action, model)) WITHOUT ROWID;
 -- Distinct users per day, with their events and errors (is_error, or for rows without it the naming rule).
 CREATE TABLE IF NOT EXISTS "central_app_usage_user_daily" (
@@ -23,6 +24,18 @@ CREATE TABLE IF NOT EXISTS "central_app_usage_funnel_daily" (
 CREATE TABLE IF NOT EXISTS "central_app_usage_duration_hourly" (
     hour TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, events INTEGER NOT NULL,
     PRIMARY KEY (hour, app_name, bucket)) WITHOUT ROWID;
+-- Chat messages (new_conversation, new_reply) by the length in properties.message_length, per day: bucket 0 under 50
+-- characters, 1 under 200, 2 under 500, 3 under 1,000, 4 the rest (UsageTracking.Analytics.ConversationBuckets).
+CREATE TABLE IF NOT EXISTS "central_app_usage_message_daily" (
+    day TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, messages INTEGER NOT NULL, characters INTEGER NOT NULL,
+    PRIMARY KEY (day, app_name, bucket)) WITHOUT ROWID;
+-- Each conversation (the session_id of chat messages) with its first and last message, UTC text like the usage table's.
+-- Retention and erasure recount the conversations they cut from the rows, found through the usage table's partial index of chat messages (001).
+CREATE TABLE IF NOT EXISTS "central_app_usage_conversation" (
+    app_name TEXT NOT NULL, session_id TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL,
+    PRIMARY KEY (app_name, session_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS "ix_central_app_usage_conversation_first" ON "central_app_usage_conversation" (first_at);
+-- Time to first token (properties.ttft_ms of token_usage) is summed in the hourly table's ttft_count and ttft_sum.
 -- The highest rowid of the usage table the rollups have counted, created last. The store moves it with each batch it
 -- writes; when another tool inserts rows, it falls behind MAX(rowid), and stats and dashboards count the rows themselves
 -- (correct, slower) until `usage rebuild-rollups` recounts everything and catches it up. -1: nothing counted yet; the

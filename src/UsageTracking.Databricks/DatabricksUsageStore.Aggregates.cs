@@ -40,16 +40,22 @@ public sealed partial class DatabricksUsageStore
         {
             var extended = Has("duration_ms") && Has("input_tokens");
             var (where, parameters) = Where(hours);
-            // Each hour as "hour,events,errors,duration_count,duration_sum,input_tokens,output_tokens,cost" (cost empty when 0).
+            var ttft = Has("properties")
+                ? $"CASE WHEN action = '{Actions.TokenUsage}' AND {Number(ConversationBuckets.TimeToFirstTokenKey)} >= 0 THEN {Number(ConversationBuckets.TimeToFirstTokenKey)} END"
+                : "CAST(NULL AS DOUBLE)";
+            // Each hour as "hour,events,errors,duration_count,duration_sum,input_tokens,output_tokens,cost,ttft_count,ttft_sum"
+            // (cost and the time to first token empty when 0).
             var result = await RunAsync("aggregate_hourly", $"""
                 SELECT action, model, concat_ws(';', collect_list(concat_ws(',', CAST(hour_index AS STRING), CAST(events AS STRING), CAST(errors AS STRING),
                        CAST(duration_count AS STRING), CAST(duration_sum AS STRING), CAST(input_tokens AS STRING), CAST(output_tokens AS STRING),
-                       if(cost_usd = 0, '', CAST(cost_usd AS STRING))))) AS hours
+                       if(cost_usd = 0, '', CAST(cost_usd AS STRING)), if(ttft_count = 0, '', CAST(ttft_count AS STRING)),
+                       if(ttft_count = 0, '', CAST(ttft_sum AS STRING))))) AS hours
                 FROM (SELECT {Hour}, action, {(Has("model") ? "coalesce(model, '')" : "''")} AS model, count(*) AS events,
                              count_if({error}) AS errors,
                              {(extended
                                  ? "count(duration_ms) AS duration_count, coalesce(sum(duration_ms), 0D) AS duration_sum, coalesce(sum(input_tokens), 0L) AS input_tokens, coalesce(sum(output_tokens), 0L) AS output_tokens, coalesce(sum(cost_usd), 0BD) AS cost_usd"
-                                 : "0L AS duration_count, 0D AS duration_sum, 0L AS input_tokens, 0L AS output_tokens, 0BD AS cost_usd")}
+                                 : "0L AS duration_count, 0D AS duration_sum, 0L AS input_tokens, 0L AS output_tokens, 0BD AS cost_usd")},
+                             count({ttft}) AS ttft_count, coalesce(sum({ttft}), 0D) AS ttft_sum
                       FROM {_table} WHERE {where} GROUP BY 1, 2, 3)
                 GROUP BY action, model
                 """, parameters, cancellationToken).ConfigureAwait(false);
@@ -57,10 +63,10 @@ public sealed partial class DatabricksUsageStore
             {
                 var action = result.Value(row, "action") as string ?? "";
                 var model = result.Value(row, "model") as string ?? "";
-                foreach (var f in Packed(result.Value(row, "hours") as string, 8))
+                foreach (var f in Packed(result.Value(row, "hours") as string, 10))
                 {
                     hourly.Add(new HourlyActivity(HourOf(PackedLong(f[0])), action, model, PackedLong(f[1]), PackedLong(f[2]), PackedLong(f[3]), PackedDouble(f[4]),
-                        PackedLong(f[5]), PackedLong(f[6]), PackedDecimal(f[7])));
+                        PackedLong(f[5]), PackedLong(f[6]), PackedDecimal(f[7])) { TtftCount = PackedLong(f[8]), TtftSum = PackedDouble(f[9]) });
                 }
             }
         }
@@ -116,8 +122,50 @@ public sealed partial class DatabricksUsageStore
             }
         }
 
-        return new UsageAggregates(hourly, users, sessions, durations);
+        var messages = new List<DailyMessageLength>();
+        var conversations = new List<DailyConversationDuration>();
+        if (parts.HasFlag(AggregateParts.Conversations) && Has("session_id") && Has("properties"))
+        {
+            var (where, parameters) = Where(days);
+            var actions = $"action IN ({ConversationBuckets.SqlMessageActions})";
+            // Both in one statement: message lengths per day and bucket, and conversations per day of their first message and
+            // duration bucket — as far as the range's rows tell (a conversation begun before the range starts at its first row in it).
+            var result = await RunAsync("aggregate_conversations", $"""
+                SELECT 'messages' AS kind, {DayIndex("timestamp")}, {ConversationBuckets.SqlCase("length", ConversationBuckets.MessageLength)} AS bucket,
+                       count(*) AS n, CAST(sum(least(length, 2147483647D)) AS DOUBLE) AS total
+                FROM (SELECT timestamp, {Number(ConversationBuckets.MessageLengthKey)} AS length FROM {_table} WHERE {where} AND {actions})
+                WHERE length >= 0 GROUP BY 1, 2, 3
+                UNION ALL
+                SELECT 'conversations' AS kind, {DayIndex("first_at")}, {ConversationBuckets.SqlCase("seconds", ConversationBuckets.Duration)} AS bucket,
+                       count(*) AS n, CAST(sum(seconds) AS DOUBLE) AS total
+                FROM (SELECT min(timestamp) AS first_at, (unix_millis(max(timestamp)) - unix_millis(min(timestamp))) / 1000D AS seconds
+                      FROM {_table} WHERE {where} AND {actions} AND session_id <> '' GROUP BY app_name, session_id)
+                GROUP BY 1, 2, 3
+                """, parameters, cancellationToken).ConfigureAwait(false);
+            foreach (var row in result.Rows)
+            {
+                var day = DayOf(Long(result, row, "day_index"));
+                var bucket = (int)Long(result, row, "bucket");
+                var n = Long(result, row, "n");
+                var total = result.Value(row, "total") is double t ? t : 0;
+                if (result.Value(row, "kind") as string == "messages")
+                {
+                    messages.Add(new DailyMessageLength(day, bucket, n, (long)total));
+                }
+                else
+                {
+                    conversations.Add(new DailyConversationDuration(day, bucket, n, total));
+                }
+            }
+        }
+
+        return new UsageAggregates(hourly, users, sessions, durations) { MessageLengths = messages, ConversationDurations = conversations };
     }
+
+    private static string DayIndex(string column) => $"CAST(floor(unix_seconds({column}) / 86400) AS BIGINT) AS day_index";
+
+    // A number in the properties JSON, or NULL when missing, not a number, or the JSON is malformed.
+    private static string Number(string key) => $"try_cast(get_json_object(properties, '$.{key}') AS DOUBLE)";
 
     private static DateTimeOffset HourOf(long index) => DateTimeOffset.FromUnixTimeSeconds(index * 3600);
 

@@ -6,7 +6,8 @@ namespace UsageTracking.PostgreSql;
 /// <summary>
 /// The tables beside the usage table that keep it pre-aggregated, the same four kinds the SQLite store keeps:
 /// <c>_hourly</c> (events, errors, durations, tokens, cost by app, hour, action, model), <c>_user_daily</c> (events and
-/// errors by app, day, user), <c>_duration_hourly</c> (the duration histogram) and <c>_session_daily</c> (the set of
+/// errors by app, day, user), <c>_duration_hourly</c> (the duration histogram), <c>_message_daily</c> (chat message lengths by
+/// app, day, bucket), <c>_conversation</c> (each conversation's first and last message) and <c>_session_daily</c> (the set of
 /// sessions that reached each funnel step per day). Statement-level triggers with transition tables keep them, so every
 /// insert, delete, update and truncate of the usage table counts — this tracker's, another tool's, a hand-written DELETE's.
 /// Counts that fall to zero stay (removing them inside the trigger would race concurrent inserts); reads skip them and
@@ -27,6 +28,11 @@ internal sealed class PostgresRollups(string schema, string table)
 
     public string Sessions => Name("session_daily");
 
+    public string Messages => Name("message_daily");
+
+    /// <summary>Each conversation's first and last message; created last, so its presence means the whole set is there and filled.</summary>
+    public string Conversations => Name("conversation");
+
     /// <summary>The rollup of the store's first versions, replaced by these.</summary>
     private string LegacyDaily => Name("daily");
 
@@ -34,11 +40,11 @@ internal sealed class PostgresRollups(string schema, string table)
 
     private string Function(string suffix) => _prefix + PostgresUsageStore.Quote($"{table}_rollup_{suffix}");
 
-    /// <summary>Whether the rollups exist: the session set is created last, so its presence means the whole set is there and filled.</summary>
+    /// <summary>Whether the rollups exist: the conversations are created last, so their presence means the whole set is there and filled.</summary>
     public async Task<bool> ExistAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
-        exists.Parameters.AddWithValue(Sessions);
+        exists.Parameters.AddWithValue(Conversations);
         return (bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -51,18 +57,24 @@ internal sealed class PostgresRollups(string schema, string table)
         // The same buckets as DurationBuckets.Of: 0 below 1 ms, then 10 % wide.
         const string Bucket = "CASE WHEN duration_ms < 1 THEN 0 ELSE LEAST(400, 1 + floor(ln(duration_ms) / ln(1.1)))::int END";
         var funnel = string.Join(", ", UsageActions.Funnel.Select(a => $"'{a}'"));
+        var messages = $"action IN ({ConversationBuckets.SqlMessageActions})";
+        var ttft = PostgresUsageStore.Ttft;
+        var length = PostgresUsageStore.Number(ConversationBuckets.MessageLengthKey);
+        var lengthBucket = ConversationBuckets.SqlCase(length, ConversationBuckets.MessageLength);
 
         // Grouped and sorted before touching a rollup, so concurrent writers lock its rows in one order.
         string Add(string source) => $"""
-            INSERT INTO {Hourly} AS h (app_name, hour, action, model, events, errors, duration_count, duration_sum, input_tokens, output_tokens, cost_usd)
+            INSERT INTO {Hourly} AS h (app_name, hour, action, model, events, errors, duration_count, duration_sum, input_tokens, output_tokens, cost_usd,
+                                       ttft_count, ttft_sum)
                 SELECT app_name, date_trunc('hour', {utc}), action, COALESCE(model, ''), COUNT(*), COUNT(*) FILTER (WHERE {error}),
                        COUNT(*) FILTER (WHERE {Finite}), COALESCE(SUM(duration_ms) FILTER (WHERE {Finite}), 0),
-                       COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint, COALESCE(SUM(cost_usd), 0)
+                       COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint, COALESCE(SUM(cost_usd), 0),
+                       COUNT({ttft}), COALESCE(SUM({ttft}), 0)
                 FROM {source} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
                 ON CONFLICT (app_name, hour, action, model) DO UPDATE SET events = h.events + EXCLUDED.events, errors = h.errors + EXCLUDED.errors,
                     duration_count = h.duration_count + EXCLUDED.duration_count, duration_sum = h.duration_sum + EXCLUDED.duration_sum,
                     input_tokens = h.input_tokens + EXCLUDED.input_tokens, output_tokens = h.output_tokens + EXCLUDED.output_tokens,
-                    cost_usd = h.cost_usd + EXCLUDED.cost_usd;
+                    cost_usd = h.cost_usd + EXCLUDED.cost_usd, ttft_count = h.ttft_count + EXCLUDED.ttft_count, ttft_sum = h.ttft_sum + EXCLUDED.ttft_sum;
             INSERT INTO {Users} AS u (app_name, day, "user", events, errors)
                 SELECT app_name, ({utc})::date, "user", COUNT(*), COUNT(*) FILTER (WHERE {error}) FROM {source} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 ON CONFLICT (app_name, day, "user") DO UPDATE SET events = u.events + EXCLUDED.events, errors = u.errors + EXCLUDED.errors;
@@ -72,17 +84,26 @@ internal sealed class PostgresRollups(string schema, string table)
             INSERT INTO {Sessions} (app_name, day, action, session_id)
                 SELECT DISTINCT app_name, ({utc})::date, action, session_id FROM {source} WHERE action IN ({funnel}) AND session_id <> '' ORDER BY 1, 2, 3, 4
                 ON CONFLICT DO NOTHING;
+            INSERT INTO {Messages} AS m (app_name, day, bucket, messages, characters)
+                SELECT app_name, ({utc})::date, {lengthBucket}, COUNT(*), SUM(LEAST({length}, 2147483647))::bigint FROM {source}
+                WHERE {messages} AND {length} >= 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                ON CONFLICT (app_name, day, bucket) DO UPDATE SET messages = m.messages + EXCLUDED.messages, characters = m.characters + EXCLUDED.characters;
+            INSERT INTO {Conversations} AS c (app_name, session_id, first_at, last_at)
+                SELECT app_name, session_id, MIN({utc}), MAX({utc}) FROM {source} WHERE {messages} AND session_id <> '' GROUP BY 1, 2 ORDER BY 1, 2
+                ON CONFLICT (app_name, session_id) DO UPDATE SET first_at = LEAST(c.first_at, EXCLUDED.first_at), last_at = GREATEST(c.last_at, EXCLUDED.last_at);
             """;
 
         // A session leaves a step's set only when no row of its day and step is left.
         var remove = $"""
             UPDATE {Hourly} AS h SET events = h.events - o.events, errors = h.errors - o.errors, duration_count = h.duration_count - o.duration_count,
                     duration_sum = h.duration_sum - o.duration_sum, input_tokens = h.input_tokens - o.input_tokens,
-                    output_tokens = h.output_tokens - o.output_tokens, cost_usd = h.cost_usd - o.cost_usd
+                    output_tokens = h.output_tokens - o.output_tokens, cost_usd = h.cost_usd - o.cost_usd,
+                    ttft_count = h.ttft_count - o.ttft_count, ttft_sum = h.ttft_sum - o.ttft_sum
                 FROM (SELECT app_name, date_trunc('hour', {utc}) AS hour, action, COALESCE(model, '') AS model, COUNT(*) AS events,
                              COUNT(*) FILTER (WHERE {error}) AS errors, COUNT(*) FILTER (WHERE {Finite}) AS duration_count,
                              COALESCE(SUM(duration_ms) FILTER (WHERE {Finite}), 0) AS duration_sum, COALESCE(SUM(input_tokens), 0)::bigint AS input_tokens,
-                             COALESCE(SUM(output_tokens), 0)::bigint AS output_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd
+                             COALESCE(SUM(output_tokens), 0)::bigint AS output_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd,
+                             COUNT({ttft}) AS ttft_count, COALESCE(SUM({ttft}), 0) AS ttft_sum
                       FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS o
                 WHERE h.app_name = o.app_name AND h.hour = o.hour AND h.action = o.action AND h.model = o.model;
             UPDATE {Users} AS u SET events = u.events - o.events, errors = u.errors - o.errors
@@ -93,6 +114,19 @@ internal sealed class PostgresRollups(string schema, string table)
                 FROM (SELECT app_name, date_trunc('hour', {utc}) AS hour, {Bucket} AS bucket, COUNT(*) AS events
                       FROM old_rows WHERE {Finite} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) AS o
                 WHERE d.app_name = o.app_name AND d.hour = o.hour AND d.bucket = o.bucket;
+            UPDATE {Messages} AS m SET messages = m.messages - o.messages, characters = m.characters - o.characters
+                FROM (SELECT app_name, ({utc})::date AS day, {lengthBucket} AS bucket, COUNT(*) AS messages, SUM(LEAST({length}, 2147483647))::bigint AS characters
+                      FROM old_rows WHERE {messages} AND {length} >= 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) AS o
+                WHERE m.app_name = o.app_name AND m.day = o.day AND m.bucket = o.bucket;
+            -- A first or last message cannot be subtracted: the conversations the removed rows belonged to are recounted from the rows left.
+            DELETE FROM {Conversations} AS c
+                USING (SELECT DISTINCT app_name, session_id FROM old_rows WHERE {messages} AND session_id <> '') AS o
+                WHERE c.app_name = o.app_name AND c.session_id = o.session_id;
+            INSERT INTO {Conversations} AS c (app_name, session_id, first_at, last_at)
+                SELECT t.app_name, t.session_id, MIN({Qualified(utc)}), MAX({Qualified(utc)}) FROM {rawTable} AS t
+                WHERE t.{messages} AND (t.app_name, t.session_id) IN (SELECT app_name, session_id FROM old_rows WHERE {messages} AND session_id <> '')
+                GROUP BY 1, 2 ORDER BY 1, 2
+                ON CONFLICT (app_name, session_id) DO UPDATE SET first_at = LEAST(c.first_at, EXCLUDED.first_at), last_at = GREATEST(c.last_at, EXCLUDED.last_at);
             DELETE FROM {Sessions} AS s
                 USING (SELECT DISTINCT app_name, ({utc})::date AS day, action, session_id FROM old_rows WHERE action IN ({funnel}) AND session_id <> '') AS o
                 WHERE s.app_name = o.app_name AND s.day = o.day AND s.action = o.action AND s.session_id = o.session_id
@@ -111,17 +145,27 @@ internal sealed class PostgresRollups(string schema, string table)
                 app_name text NOT NULL, hour timestamp NOT NULL, action text NOT NULL, model text NOT NULL,
                 events bigint NOT NULL, errors bigint NOT NULL, duration_count bigint NOT NULL, duration_sum double precision NOT NULL,
                 input_tokens bigint NOT NULL, output_tokens bigint NOT NULL, cost_usd numeric NOT NULL,
+                ttft_count bigint NOT NULL DEFAULT 0, ttft_sum double precision NOT NULL DEFAULT 0,
                 PRIMARY KEY (app_name, hour, action, model));
+            ALTER TABLE {{Hourly}} ADD COLUMN IF NOT EXISTS ttft_count bigint NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS ttft_sum double precision NOT NULL DEFAULT 0;
             CREATE TABLE IF NOT EXISTS {{Users}} (
                 app_name text NOT NULL, day date NOT NULL, "user" text NOT NULL, events bigint NOT NULL, errors bigint NOT NULL,
                 PRIMARY KEY (app_name, day, "user"));
             CREATE TABLE IF NOT EXISTS {{Durations}} (
                 app_name text NOT NULL, hour timestamp NOT NULL, bucket integer NOT NULL, events bigint NOT NULL,
                 PRIMARY KEY (app_name, hour, bucket));
-            TRUNCATE {{Hourly}}, {{Users}}, {{Durations}};
+            CREATE TABLE IF NOT EXISTS {{Messages}} (
+                app_name text NOT NULL, day date NOT NULL, bucket integer NOT NULL, messages bigint NOT NULL, characters bigint NOT NULL,
+                PRIMARY KEY (app_name, day, bucket));
+            TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Messages}};
+            DROP TABLE IF EXISTS {{Sessions}};
             CREATE TABLE {{Sessions}} (
                 app_name text NOT NULL, day date NOT NULL, action text NOT NULL, session_id text NOT NULL,
                 PRIMARY KEY (app_name, day, action, session_id));
+            CREATE TABLE {{Conversations}} (
+                app_name text NOT NULL, session_id text NOT NULL, first_at timestamp NOT NULL, last_at timestamp NOT NULL,
+                PRIMARY KEY (app_name, session_id));
+            CREATE INDEX {{PostgresUsageStore.Quote($"ix_{table}_conversation_first")}} ON {{Conversations}} (first_at);
             {{Add(rawTable)}}
 
             CREATE OR REPLACE FUNCTION {{Function("add")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -145,7 +189,7 @@ internal sealed class PostgresRollups(string schema, string table)
 
             CREATE OR REPLACE FUNCTION {{Function("truncate")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
             BEGIN
-                TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Sessions}};
+                TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Sessions}}, {{Messages}}, {{Conversations}};
                 RETURN NULL;
             END $fn$;
 
@@ -167,7 +211,11 @@ internal sealed class PostgresRollups(string schema, string table)
         yield return $"DELETE FROM {Hourly} WHERE events <= 0 AND hour < $1{app}";
         yield return $"DELETE FROM {Users} WHERE events <= 0 AND day < $1::date{app}";
         yield return $"DELETE FROM {Durations} WHERE events <= 0 AND hour < $1{app}";
+        yield return $"DELETE FROM {Messages} WHERE messages <= 0 AND day < $1::date{app}";
     }
+
+    // The UTC time expression for the raw table aliased "t".
+    private static string Qualified(string utc) => utc.Replace("\"timestamp\"", "t.\"timestamp\"", StringComparison.Ordinal);
 
     /// <summary>The first instant of a UTC day, comparable with the usage table's <c>timestamp</c>.</summary>
     private static string DayStart(string day, PgShape shape) => shape.TimestampTz ? $"(({day})::timestamp AT TIME ZONE 'UTC')" : $"({day})::timestamp";

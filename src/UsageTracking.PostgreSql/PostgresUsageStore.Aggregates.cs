@@ -34,19 +34,23 @@ public sealed partial class PostgresUsageStore
             await using var command = rollups
                 ? Rollup(connection, $"""
                     SELECT hour, action, model, SUM(events)::bigint, SUM(errors)::bigint, SUM(duration_count)::bigint, SUM(duration_sum),
-                           SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cost_usd)
+                           SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cost_usd), SUM(ttft_count)::bigint, SUM(ttft_sum)
                     FROM {_rollups.Hourly} WHERE hour >= $1 AND hour < $2{App(query, 3)} GROUP BY 1, 2, 3 HAVING SUM(events) > 0
                     """, fromHour, untilHour, query.AppName)
                 : Command(connection, $"""
                     SELECT date_trunc('hour', {shape.Utc}), action, {(shape.Has("model") ? "COALESCE(model, '')" : "''")}, COUNT(*),
-                           COUNT(*) FILTER (WHERE {shape.Error}), {(shape.Extended ? "COUNT(duration_ms), COALESCE(SUM(duration_ms), 0), COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint, COALESCE(SUM(cost_usd), 0)" : "0::bigint, 0::float8, 0::bigint, 0::bigint, 0::numeric")}
+                           COUNT(*) FILTER (WHERE {shape.Error}), {(shape.Extended ? "COUNT(duration_ms), COALESCE(SUM(duration_ms), 0), COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint, COALESCE(SUM(cost_usd), 0), " + $"COUNT({Ttft}), COALESCE(SUM({Ttft}), 0)" : "0::bigint, 0::float8, 0::bigint, 0::bigint, 0::numeric, 0::bigint, 0::float8")}
                     FROM {_table} WHERE {Where(rows.Hours)} GROUP BY 1, 2, 3
                     """, rows.Hours, shape);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 hourly.Add(new HourlyActivity(Utc(reader.GetDateTime(0)), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
-                    reader.GetInt64(5), reader.GetDouble(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetDecimal(9)));
+                    reader.GetInt64(5), reader.GetDouble(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetDecimal(9))
+                {
+                    TtftCount = reader.GetInt64(10),
+                    TtftSum = reader.GetDouble(11),
+                });
             }
         }
 
@@ -106,8 +110,58 @@ public sealed partial class PostgresUsageStore
             }
         }
 
-        return new UsageAggregates(hourly, users, sessions, durations);
+        var messages = new List<DailyMessageLength>();
+        var conversations = new List<DailyConversationDuration>();
+        if (parts.HasFlag(AggregateParts.Conversations) && shape.Extended)
+        {
+            var length = Number(ConversationBuckets.MessageLengthKey);
+            await using (var command = rollups
+                ? Rollup(connection, $"""
+                    SELECT day, bucket, SUM(messages)::bigint, SUM(characters)::bigint FROM {_rollups.Messages}
+                    WHERE day >= $1 AND day <= $2{App(query, 3)} GROUP BY 1, 2 HAVING SUM(messages) > 0
+                    """, fromDay, lastDay, query.AppName)
+                : Command(connection, $"""
+                    SELECT ({shape.Utc})::date, {ConversationBuckets.SqlCase(length, ConversationBuckets.MessageLength)}, COUNT(*), SUM(LEAST({length}, 2147483647))::bigint
+                    FROM {_table} WHERE {Where(rows.Days)} AND {MessageActions} AND {length} >= 0 GROUP BY 1, 2
+                    """, rows.Days, shape))
+            {
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    messages.Add(new DailyMessageLength(reader.GetFieldValue<DateOnly>(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3)));
+                }
+            }
+
+            // Conversations whose first message fell on a day of the range; without rollups, as far as the range's rows tell.
+            const string Seconds = "EXTRACT(EPOCH FROM (last_at - first_at))::float8";
+            var grouped = $"SELECT first_at::date, {ConversationBuckets.SqlCase(Seconds, ConversationBuckets.Duration)}, COUNT(*), SUM({Seconds})";
+            await using (var command = rollups
+                ? Rollup(connection, $"""
+                    {grouped} FROM {_rollups.Conversations} WHERE first_at >= $1 AND first_at < $2{App(query, 3)} GROUP BY 1, 2
+                    """, fromDay.ToDateTime(TimeOnly.MinValue), lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), query.AppName)
+                : Command(connection, $"""
+                    {grouped} FROM (SELECT MIN({shape.Utc}) AS first_at, MAX({shape.Utc}) AS last_at FROM {_table}
+                                    WHERE {Where(rows.Days)} AND {MessageActions} AND session_id <> '' GROUP BY app_name, session_id) AS c GROUP BY 1, 2
+                    """, rows.Days, shape))
+            {
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    conversations.Add(new DailyConversationDuration(reader.GetFieldValue<DateOnly>(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetDouble(3)));
+                }
+            }
+        }
+
+        return new UsageAggregates(hourly, users, sessions, durations) { MessageLengths = messages, ConversationDurations = conversations };
     }
+
+    internal static readonly string MessageActions = $"action IN ({ConversationBuckets.SqlMessageActions})";
+
+    internal static readonly string Ttft =
+        $"CASE WHEN action = '{Actions.TokenUsage}' AND {Number(ConversationBuckets.TimeToFirstTokenKey)} >= 0 THEN {Number(ConversationBuckets.TimeToFirstTokenKey)} END";
+
+    // A number in the properties, or NULL: a string or an object under the key must not fail the statement.
+    internal static string Number(string key) => $"CASE WHEN jsonb_typeof(properties -> '{key}') = 'number' THEN (properties ->> '{key}')::float8 END";
 
     private static string App(UsageQuery query, int parameter) => query.AppName is null ? "" : $" AND app_name = ${parameter}";
 

@@ -113,11 +113,14 @@ public sealed partial class PostgresUsageStore
         {CreateIndexesSql()}
         """;
 
-    // The same two indexes as the SQLite store, for the same reason: the unique idempotency key, and app + time
-    // for stats and the analyses. More indexes cost every write (docs/benchmarks.md).
+    // The same indexes as the SQLite store, for the same reasons: the unique idempotency key, app + time for stats and
+    // the analyses, and a partial one holding only chat messages (nothing for other rows) through which the rollup
+    // triggers recount the conversations a DELETE cut. More full indexes cost every write (docs/benchmarks.md).
     internal string CreateIndexesSql() => $"""
         CREATE UNIQUE INDEX IF NOT EXISTS {Quote($"ux_{TableName}_event_id")} ON {_table} (event_id);
         CREATE INDEX IF NOT EXISTS {Quote($"ix_{TableName}_app_time")} ON {_table} (app_name, "timestamp");
+        CREATE INDEX IF NOT EXISTS {Quote($"ix_{TableName}_conversation_messages")} ON {_table} (session_id, "timestamp")
+            WHERE action IN ({Analytics.ConversationBuckets.SqlMessageActions});
         """;
 
     private static string ColumnSql(UsageColumn column) => $"{Quote(column.Name)} {SqlType(column.Type)}{(column.Seed ? " NOT NULL" : "")}";

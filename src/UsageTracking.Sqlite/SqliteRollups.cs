@@ -9,7 +9,8 @@ namespace UsageTracking.Sqlite;
 /// instead of millions: <c>_hourly</c> (events, durations, tokens, cost by hour, app, action, model), <c>_user_daily</c>
 /// (events and errors by day, app, user), <c>_funnel_daily</c> (sessions reaching each funnel step by day; the
 /// <c>_session_daily</c> set of hashed session ids behind it makes a session count once) and <c>_duration_hourly</c>
-/// (duration histogram by hour, app, bucket). The store adds each batch's sums in the same
+/// (duration histogram by hour, app, bucket), <c>_message_daily</c> (chat message lengths by day, app, bucket) and
+/// <c>_conversation</c> (each conversation's first and last message, by app and session id). The store adds each batch's sums in the same
 /// transaction as its rows, counting only rows actually inserted; retention and erasure rebuild the days they touch.
 /// Rows written by other tools are picked up by <see cref="SqliteUsageStore.RebuildRollupsAsync"/>.
 /// </summary>
@@ -31,6 +32,10 @@ internal sealed class SqliteRollups(string table)
 
     public string Funnel { get; } = SqliteUsageStore.Quote(table + "_funnel_daily");
 
+    public string Messages { get; } = SqliteUsageStore.Quote(table + "_message_daily");
+
+    public string Conversations { get; } = SqliteUsageStore.Quote(table + "_conversation");
+
     /// <summary>The highest rowid of the usage table the rollups have counted: behind the table's own, another tool wrote rows.</summary>
     public string State { get; } = SqliteUsageStore.Quote(table + "_rollup_state");
 
@@ -39,6 +44,7 @@ internal sealed class SqliteRollups(string table)
             hour TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, model TEXT NOT NULL,
             events INTEGER NOT NULL, duration_count INTEGER NOT NULL, duration_sum REAL NOT NULL,
             input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, errors INTEGER NOT NULL DEFAULT 0,
+            ttft_count INTEGER NOT NULL DEFAULT 0, ttft_sum REAL NOT NULL DEFAULT 0,
             PRIMARY KEY (hour, app_name, action, model)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS {Users} (
             day TEXT NOT NULL, app_name TEXT NOT NULL, "user" TEXT NOT NULL, events INTEGER NOT NULL, errors INTEGER NOT NULL,
@@ -52,6 +58,13 @@ internal sealed class SqliteRollups(string table)
         CREATE TABLE IF NOT EXISTS {Durations} (
             hour TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, events INTEGER NOT NULL,
             PRIMARY KEY (hour, app_name, bucket)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {Messages} (
+            day TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, messages INTEGER NOT NULL, characters INTEGER NOT NULL,
+            PRIMARY KEY (day, app_name, bucket)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {Conversations} (
+            app_name TEXT NOT NULL, session_id TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL,
+            PRIMARY KEY (app_name, session_id)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS {SqliteUsageStore.Quote($"ix_{table}_conversation_first")} ON {Conversations} (first_at);
         CREATE TABLE IF NOT EXISTS {State} (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
         INSERT OR IGNORE INTO {State} VALUES (1, -1);
         """;
@@ -67,12 +80,13 @@ internal sealed class SqliteRollups(string table)
     }
 
     /// <summary>
-    /// Creates the tables when missing (or completes a set from before the state table, or adds the hourly error counts to
-    /// a set from before them) and returns true: the caller then fills them from the rows, which also levels the state.
+    /// Creates the tables when missing (or completes a set from an earlier version: the state table, the hourly error and
+    /// time-to-first-token counts, the chat tables) and returns true: the caller then fills them from the rows, which also
+    /// levels the state.
     /// </summary>
     public bool Ensure(SqliteConnection connection)
     {
-        if (Exist(connection) && HourlyCountsErrors(connection))
+        if (Exist(connection) && HasColumn(connection, "_hourly", "ttft_sum") && HasColumn(connection, "_conversation", "last_at"))
         {
             return false;
         }
@@ -80,20 +94,24 @@ internal sealed class SqliteRollups(string table)
         using var command = connection.CreateCommand();
         command.CommandText = CreateSql;
         command.ExecuteNonQuery();
-        if (!HourlyCountsErrors(connection))
+        foreach (var (column, type) in new[] { ("errors", "INTEGER"), ("ttft_count", "INTEGER"), ("ttft_sum", "REAL") })
         {
-            command.CommandText = $"ALTER TABLE {Hourly} ADD COLUMN errors INTEGER NOT NULL DEFAULT 0";
-            command.ExecuteNonQuery();
+            if (!HasColumn(connection, "_hourly", column))
+            {
+                command.CommandText = $"ALTER TABLE {Hourly} ADD COLUMN {column} {type} NOT NULL DEFAULT 0";
+                command.ExecuteNonQuery();
+            }
         }
 
         return true;
     }
 
-    private bool HourlyCountsErrors(SqliteConnection connection)
+    private bool HasColumn(SqliteConnection connection, string suffix, string column)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = 'errors'";
-        command.Parameters.AddWithValue("$table", table + "_hourly");
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+        command.Parameters.AddWithValue("$table", table + suffix);
+        command.Parameters.AddWithValue("$column", column);
         return (long)command.ExecuteScalar()! == 1;
     }
 
@@ -143,16 +161,18 @@ internal sealed class SqliteRollups(string table)
     {
         var sums = builder.Build();
         using (var command = Prepare(connection, transaction, $"""
-            INSERT INTO {Hourly} (hour, app_name, action, model, events, duration_count, duration_sum, input_tokens, output_tokens, cost_usd, errors)
-            VALUES ($hour, $app, $action, $model, $events, $dcount, $dsum, $in, $out, $cost, $errors)
+            INSERT INTO {Hourly} (hour, app_name, action, model, events, duration_count, duration_sum, input_tokens, output_tokens, cost_usd, errors, ttft_count, ttft_sum)
+            VALUES ($hour, $app, $action, $model, $events, $dcount, $dsum, $in, $out, $cost, $errors, $tcount, $tsum)
             ON CONFLICT DO UPDATE SET events = events + excluded.events, duration_count = duration_count + excluded.duration_count,
                 duration_sum = duration_sum + excluded.duration_sum, input_tokens = input_tokens + excluded.input_tokens,
-                output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd, errors = errors + excluded.errors
-            """, app, "$hour", "$action", "$model", "$events", "$dcount", "$dsum", "$in", "$out", "$cost", "$errors"))
+                output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd, errors = errors + excluded.errors,
+                ttft_count = ttft_count + excluded.ttft_count, ttft_sum = ttft_sum + excluded.ttft_sum
+            """, app, "$hour", "$action", "$model", "$events", "$dcount", "$dsum", "$in", "$out", "$cost", "$errors", "$tcount", "$tsum"))
         {
             foreach (var h in sums.Hourly)
             {
-                Run(command, Hour(h.Hour), h.Action, h.Model, h.Events, h.DurationCount, h.DurationSum, h.InputTokens, h.OutputTokens, (double)h.CostUsd, h.Errors);
+                Run(command, Hour(h.Hour), h.Action, h.Model, h.Events, h.DurationCount, h.DurationSum, h.InputTokens, h.OutputTokens, (double)h.CostUsd, h.Errors,
+                    h.TtftCount, h.TtftSum);
             }
         }
 
@@ -201,6 +221,59 @@ internal sealed class SqliteRollups(string table)
                 Run(command, Hour(d.Hour), d.Bucket, d.Events);
             }
         }
+
+        using (var command = Prepare(connection, transaction, $"""
+            INSERT INTO {Messages} VALUES ($day, $app, $bucket, $messages, $characters)
+            ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, characters = characters + excluded.characters
+            """, app, "$day", "$bucket", "$messages", "$characters"))
+        {
+            foreach (var m in sums.MessageLengths)
+            {
+                Run(command, Day(m.Day), m.Bucket, m.Messages, m.Characters);
+            }
+        }
+
+        // First and last messages only ever widen: the same event counted twice changes nothing.
+        using (var command = Prepare(connection, transaction, $"""
+            INSERT INTO {Conversations} VALUES ($app, $session, $first, $last)
+            ON CONFLICT DO UPDATE SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)
+            """, app, "$session", "$first", "$last"))
+        {
+            foreach (var (session, (first, last)) in builder.Conversations)
+            {
+                Run(command, session, Timestamp(first), Timestamp(last));
+            }
+        }
+    }
+
+    // The first and last messages again from the rows (two lookups each in the table's index of chat messages) for the conversations that
+    // overlap the days from "from" up to "until": a removed row can only have shortened those; one with no message left goes.
+    private void RecountConversations(SqliteConnection connection, SqliteTransaction transaction, DateOnly? from, DateOnly until, string? appName = null)
+    {
+        if (!HasColumn(connection, "", "session_id"))
+        {
+            return;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        string Edge(string aggregate) => $"""
+            COALESCE((SELECT {aggregate}(r."timestamp") FROM {_raw} AS r WHERE r.session_id = {Conversations}.session_id
+                AND r.app_name = {Conversations}.app_name AND r.action IN ({ConversationBuckets.SqlMessageActions})), '')
+            """;
+        command.CommandText = $"""
+            UPDATE {Conversations} SET first_at = {Edge("MIN")}, last_at = {Edge("MAX")}
+            WHERE first_at < $until AND last_at >= $from{(appName is null ? "" : " AND app_name = $app")};
+            DELETE FROM {Conversations} WHERE first_at = '';
+            """;
+        command.Parameters.AddWithValue("$from", from is { } f ? Day(f) : "");
+        command.Parameters.AddWithValue("$until", Day(until));
+        if (appName is not null)
+        {
+            command.Parameters.AddWithValue("$app", appName);
+        }
+
+        command.ExecuteNonQuery();
     }
 
     /// <summary>
@@ -212,7 +285,7 @@ internal sealed class SqliteRollups(string table)
         using var transaction = connection.BeginTransaction();
         var dayFilter = from is null ? "" : " WHERE day >= $from AND day < $until";
         var hourFilter = from is null ? "" : " WHERE hour >= $from AND hour < $until";
-        foreach (var (rollup, filter) in new[] { (Hourly, hourFilter), (Users, dayFilter), (Sessions, dayFilter), (Funnel, dayFilter), (Durations, hourFilter) })
+        foreach (var (rollup, filter) in new[] { (Hourly, hourFilter), (Users, dayFilter), (Sessions, dayFilter), (Funnel, dayFilter), (Durations, hourFilter), (Messages, dayFilter) })
         {
             using var delete = connection.CreateCommand();
             delete.Transaction = transaction;
@@ -221,10 +294,19 @@ internal sealed class SqliteRollups(string table)
             delete.ExecuteNonQuery();
         }
 
+        if (from is null)
+        {
+            // A recount of some days keeps the other conversations and recounts its own from the rows (RecountConversations).
+            using var delete = connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = $"DELETE FROM {Conversations}";
+            delete.ExecuteNonQuery();
+        }
+
         using var select = connection.CreateCommand();
         select.Transaction = transaction;
         // Column positions are UsageColumns' order, NULL where the table lacks one.
-        select.CommandText = $"SELECT {SqliteUsageStore.SelectList(shape, "event_id", "detail", "properties")} FROM {_raw}" + (from is null ? "" : " WHERE \"timestamp\" >= $from AND \"timestamp\" < $until");
+        select.CommandText = $"SELECT {SqliteUsageStore.SelectList(shape, "event_id", "detail")} FROM {_raw}" + (from is null ? "" : " WHERE \"timestamp\" >= $from AND \"timestamp\" < $until");
         Bind(select, from, until);
         var pending = new List<(string, UsageEvent)>(RebuildChunk);
         using (var reader = select.ExecuteReader())
@@ -244,6 +326,8 @@ internal sealed class SqliteRollups(string table)
                     OutputTokens = reader.IsDBNull(10) ? null : reader.GetInt64(10),
                     CostUsd = reader.IsDBNull(11) ? null : (decimal)reader.GetDouble(11),
                     IsError = UsageErrors.IsError(reader.IsDBNull(13) ? null : reader.GetInt64(13) != 0, action),
+                    // Only the actions whose properties the rollups read keep them, so a recount holds no other JSON.
+                    PropertiesJson = (action == Actions.TokenUsage || ConversationBuckets.IsMessage(action)) && !reader.IsDBNull(12) ? reader.GetString(12) : null,
                 }));
                 if (pending.Count == RebuildChunk)
                 {
@@ -254,7 +338,11 @@ internal sealed class SqliteRollups(string table)
         }
 
         Add(connection, transaction, pending);
-        if (from is null)
+        if (from is { } first)
+        {
+            RecountConversations(connection, transaction, first, until ?? first.AddDays(1));
+        }
+        else
         {
             // Everything was recounted: whatever other tools had written is in the rollups now.
             SetWatermark(connection, transaction, MaxRowId(connection, transaction));
@@ -283,7 +371,7 @@ internal sealed class SqliteRollups(string table)
     public void DropBefore(SqliteConnection connection, DateOnly day, string? appName)
     {
         using var transaction = connection.BeginTransaction();
-        foreach (var (rollup, column) in new[] { (Hourly, "hour"), (Users, "day"), (Sessions, "day"), (Funnel, "day"), (Durations, "hour") })
+        foreach (var (rollup, column) in new[] { (Hourly, "hour"), (Users, "day"), (Sessions, "day"), (Funnel, "day"), (Durations, "hour"), (Messages, "day") })
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -296,6 +384,8 @@ internal sealed class SqliteRollups(string table)
             command.ExecuteNonQuery();
         }
 
+        // A conversation begun before the cutoff now begins at its first message left, or is gone.
+        RecountConversations(connection, transaction, null, day, appName);
         transaction.Commit();
     }
 
@@ -312,12 +402,13 @@ internal sealed class SqliteRollups(string table)
         if (parts.HasFlag(AggregateParts.Hourly))
         {
             await foreach (var r in ReadRows(connection, $"""
-                SELECT hour, action, model, SUM(events), SUM(errors), SUM(duration_count), SUM(duration_sum), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd)
+                SELECT hour, action, model, SUM(events), SUM(errors), SUM(duration_count), SUM(duration_sum), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd),
+                       SUM(ttft_count), SUM(ttft_sum)
                 FROM {Hourly} WHERE hour >= $from AND hour < $until{app} GROUP BY hour, action, model
                 """, fromHour, untilText, query.AppName, cancellationToken).ConfigureAwait(false))
             {
                 hourly.Add(new HourlyActivity(ParseHour(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
-                    r.GetDouble(6), r.GetInt64(7), r.GetInt64(8), (decimal)r.GetDouble(9)));
+                    r.GetDouble(6), r.GetInt64(7), r.GetInt64(8), (decimal)r.GetDouble(9)) { TtftCount = r.GetInt64(10), TtftSum = r.GetDouble(11) });
             }
         }
 
@@ -354,7 +445,30 @@ internal sealed class SqliteRollups(string table)
             }
         }
 
-        return new UsageAggregates(hourly, users, sessions, durations);
+        var messages = new List<DailyMessageLength>();
+        var conversations = new List<DailyConversationDuration>();
+        if (parts.HasFlag(AggregateParts.Conversations))
+        {
+            await foreach (var r in ReadRows(connection, $"""
+                SELECT day, bucket, SUM(messages), SUM(characters) FROM {Messages} WHERE day >= $from AND day <= $until{app} GROUP BY day, bucket
+                """, fromDay, lastDay, query.AppName, cancellationToken).ConfigureAwait(false))
+            {
+                messages.Add(new DailyMessageLength(ParseDay(r.GetString(0)), (int)r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)));
+            }
+
+            // Conversations whose first message fell on a day of the range; "until" is the day after the last, so every time of it is below.
+            // julianday's days are doubles: rounded to whole milliseconds (the timestamps' precision), 300 s is 300, not 299.99999.
+            const string Seconds = "(round((julianday(last_at) - julianday(first_at)) * 86400000.0) / 1000.0)";
+            await foreach (var r in ReadRows(connection, $"""
+                SELECT substr(first_at, 1, 10) AS day, {ConversationBuckets.SqlCase(Seconds, ConversationBuckets.Duration)} AS bucket, COUNT(*), SUM({Seconds})
+                FROM {Conversations} WHERE first_at >= $from AND first_at < $until{app} GROUP BY 1, 2
+                """, fromDay, Day(DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime).AddDays(1)), query.AppName, cancellationToken).ConfigureAwait(false))
+            {
+                conversations.Add(new DailyConversationDuration(ParseDay(r.GetString(0)), (int)r.GetInt64(1), r.GetInt64(2), r.GetDouble(3)));
+            }
+        }
+
+        return new UsageAggregates(hourly, users, sessions, durations) { MessageLengths = messages, ConversationDurations = conversations };
     }
 
     private static async IAsyncEnumerable<SqliteDataReader> ReadRows(SqliteConnection connection, string sql, string from, string until, string? app,
@@ -379,6 +493,8 @@ internal sealed class SqliteRollups(string table)
     internal static string Hour(DateTimeOffset hour) => hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
 
     internal static string Day(DateOnly day) => day.ToString(DayFormat, CultureInfo.InvariantCulture);
+
+    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString(SqliteUsageStore.TimestampFormat, CultureInfo.InvariantCulture);
 
     private static DateTimeOffset ParseHour(string text) =>
         new(DateTime.ParseExact(text, HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal), TimeSpan.Zero);

@@ -101,12 +101,15 @@ public sealed partial class SqliteUsageStore
         {CreateIndexesSql()}
         """;
 
-    // Two indexes, chosen by measurement: each further index costs a b-tree insert per row (four indexes
+    // Two full indexes, chosen by measurement: each further one costs a b-tree insert per row (four indexes
     // halved the drain rate, docs/benchmarks.md). Stats and the analyses filter by app and time; retention
-    // deletes the oldest rows, which rowid order finds first.
+    // deletes the oldest rows, which rowid order finds first. The third holds only chat messages (nothing for
+    // other apps' rows): retention and erasure find the conversations' rows through it to recount them.
     internal string CreateIndexesSql() => $"""
         CREATE UNIQUE INDEX IF NOT EXISTS {Quote($"ux_{TableName}_event_id")} ON {_table} (event_id);
         CREATE INDEX IF NOT EXISTS {Quote($"ix_{TableName}_app_time")} ON {_table} (app_name, "timestamp");
+        CREATE INDEX IF NOT EXISTS {Quote($"ix_{TableName}_conversation_messages")} ON {_table} (session_id, "timestamp")
+            WHERE action IN ({Analytics.ConversationBuckets.SqlMessageActions});
         """;
 
     private static string ColumnSql(UsageColumn column) => $"{Quote(column.Name)} {SqlType(column.Type)}{(column.Seed ? " NOT NULL" : "")}";

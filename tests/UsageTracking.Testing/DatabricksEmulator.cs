@@ -563,7 +563,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                 await store.WriteBatchAsync(events, default);
                 statement.Succeed([("num_affected_rows", "LONG"), ("num_inserted_rows", "LONG")], [[$"{Count(table) - before}", $"{Count(table) - before}"]]);
                 break;
-            case "aggregate_hourly" or "aggregate_users" or "aggregate_sessions" or "aggregate_durations":
+            case "aggregate_hourly" or "aggregate_users" or "aggregate_sessions" or "aggregate_durations" or "aggregate_conversations":
                 // The warehouse's GROUP BY, carried out by the SQLite store's own aggregates over the same rows.
                 var aggregates = await store.GetAggregatesAsync(Query(), AggregateParts.All, default);
                 static string Hour(DateTimeOffset hour) => (hour.ToUnixTimeSeconds() / 3600).ToString(CultureInfo.InvariantCulture);
@@ -577,7 +577,8 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                             aggregates.Hourly.GroupBy(h => (h.Action, h.Model)).Select(g => new[]
                             {
                                 g.Key.Action, g.Key.Model, string.Join(';', g.Select(h => string.Join(',', Hour(h.Hour), $"{h.Events}", $"{h.Errors}", $"{h.DurationCount}",
-                                    N(h.DurationSum), $"{h.InputTokens}", $"{h.OutputTokens}", h.CostUsd == 0 ? "" : h.CostUsd.ToString("0.000000", CultureInfo.InvariantCulture)))),
+                                    N(h.DurationSum), $"{h.InputTokens}", $"{h.OutputTokens}", h.CostUsd == 0 ? "" : h.CostUsd.ToString("0.000000", CultureInfo.InvariantCulture),
+                                    h.TtftCount == 0 ? "" : $"{h.TtftCount}", h.TtftCount == 0 ? "" : N(h.TtftSum)))),
                             }).ToList<string?[]>());
                         break;
                     case "aggregate_users":
@@ -590,6 +591,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                     case "aggregate_sessions":
                         statement.Succeed([("day_index", "LONG"), ("action", "STRING"), ("sessions", "LONG")],
                             aggregates.Sessions.Select(x => new[] { Day(x.Day), x.Action, $"{x.Sessions}" }).ToList<string?[]>());
+                        break;
+                    case "aggregate_conversations":
+                        statement.Succeed([("kind", "STRING"), ("day_index", "LONG"), ("bucket", "INT"), ("n", "LONG"), ("total", "DOUBLE")],
+                            aggregates.MessageLengths.Select(m => new[] { "messages", Day(m.Day), $"{m.Bucket}", $"{m.Messages}", $"{m.Characters}" })
+                                .Concat(aggregates.ConversationDurations.Select(c => new[] { "conversations", Day(c.Day), $"{c.Bucket}", $"{c.Conversations}", N(c.Seconds) }))
+                                .ToList<string?[]>());
                         break;
                     default:
                         statement.Succeed([("hour_index", "LONG"), ("buckets", "STRING")],

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
 
 namespace UsageTracking.Analytics;
 
@@ -12,6 +13,8 @@ public sealed class AggregateBuilder
     private readonly Dictionary<(DateOnly Day, string User), (long Events, long Errors)> _users = [];
     private readonly HashSet<(DateOnly Day, string Action, string Session)> _sessions = [];
     private readonly Dictionary<(DateTimeOffset Hour, int Bucket), long> _durations = [];
+    private readonly Dictionary<(DateOnly Day, int Bucket), (long Messages, long Characters)> _messages = [];
+    private readonly Dictionary<string, (DateTimeOffset First, DateTimeOffset Last)> _conversations = new(StringComparer.Ordinal);
 
     /// <summary>Events added so far.</summary>
     public long Count { get; private set; }
@@ -53,6 +56,28 @@ public sealed class AggregateBuilder
             _sessions.Add((day, action, session));
         }
 
+        // Properties are read only for the few actions that carry these figures: the JSON of every other event is left alone.
+        if (action == Actions.TokenUsage && Number(e, ConversationBuckets.TimeToFirstTokenKey) is { } ttft && ttft >= 0)
+        {
+            h.TtftCount++;
+            h.TtftSum += ttft;
+        }
+
+        if (ConversationBuckets.IsMessage(action))
+        {
+            if (Number(e, ConversationBuckets.MessageLengthKey) is { } length && length >= 0)
+            {
+                ref var m = ref CollectionsMarshal.GetValueRefOrAddDefault(_messages, (day, ConversationBuckets.Of(length, ConversationBuckets.MessageLength)), out _);
+                m = (m.Messages + 1, m.Characters + (long)Math.Min(length, int.MaxValue));
+            }
+
+            if (e.SessionId is { Length: > 0 } conversation)
+            {
+                ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(_conversations, conversation, out var seen);
+                c = seen ? (e.Timestamp < c.First ? e.Timestamp : c.First, e.Timestamp > c.Last ? e.Timestamp : c.Last) : (e.Timestamp, e.Timestamp);
+            }
+        }
+
         Count++;
     }
 
@@ -62,13 +87,61 @@ public sealed class AggregateBuilder
     /// <summary>Distinct (day, action, session) triples seen, for stores that keep them as rows.</summary>
     public IReadOnlyCollection<(DateOnly Day, string Action, string Session)> SessionSteps => _sessions;
 
+    /// <summary>Each conversation seen (the <c>session_id</c> of a chat message) with its first and last message, for stores that keep them as rows.</summary>
+    public IReadOnlyDictionary<string, (DateTimeOffset First, DateTimeOffset Last)> Conversations => _conversations;
+
+    /// <summary>
+    /// A number from the event's properties (the dictionary, or the JSON a store read back), or null when it is missing,
+    /// not a number, or the JSON cannot be read.
+    /// </summary>
+    public static double? Number(UsageEvent e, string key)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Properties is { } properties)
+        {
+            return properties.TryGetValue(key, out var value) ? value switch
+            {
+                double d => d,
+                float f => f,
+                int i => i,
+                long l => l,
+                decimal m => (double)m,
+                JsonElement { ValueKind: JsonValueKind.Number } j => j.GetDouble(),
+                _ => null,
+            } : null;
+        }
+
+        if (e.PropertiesJson is not { Length: > 0 } json || !json.Contains(key, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var element)
+                && element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var number) && double.IsFinite(number) ? number : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The aggregates of everything added.</summary>
     public UsageAggregates Build() => new(
         _hourly.Select(p => new HourlyActivity(p.Key.Hour, p.Key.Action, p.Key.Model, p.Value.Events, p.Value.Errors, p.Value.DurationCount, p.Value.DurationSum,
-            p.Value.InputTokens, p.Value.OutputTokens, p.Value.CostUsd)).ToList(),
+            p.Value.InputTokens, p.Value.OutputTokens, p.Value.CostUsd) { TtftCount = p.Value.TtftCount, TtftSum = p.Value.TtftSum }).ToList(),
         _users.Select(p => new DailyUserActivity(p.Key.Day, p.Key.User, p.Value.Events, p.Value.Errors)).ToList(),
         _sessions.GroupBy(s => (s.Day, s.Action)).Select(g => new DailySessionStep(g.Key.Day, g.Key.Action, g.Count())).ToList(),
-        _durations.Select(p => new HourlyDurationBucket(p.Key.Hour, p.Key.Bucket, p.Value)).ToList());
+        _durations.Select(p => new HourlyDurationBucket(p.Key.Hour, p.Key.Bucket, p.Value)).ToList())
+    {
+        MessageLengths = _messages.Select(p => new DailyMessageLength(p.Key.Day, p.Key.Bucket, p.Value.Messages, p.Value.Characters)).ToList(),
+        ConversationDurations = _conversations.Values
+            .Select(c => (Day: DateOnly.FromDateTime(c.First.UtcDateTime), Seconds: (c.Last - c.First).TotalSeconds))
+            .GroupBy(c => (c.Day, Bucket: ConversationBuckets.Of(c.Seconds, ConversationBuckets.Duration)))
+            .Select(g => new DailyConversationDuration(g.Key.Day, g.Key.Bucket, g.LongCount(), g.Sum(c => c.Seconds))).ToList(),
+    };
 
     private sealed class Hourly
     {
@@ -79,5 +152,7 @@ public sealed class AggregateBuilder
         public long InputTokens;
         public long OutputTokens;
         public decimal CostUsd;
+        public long TtftCount;
+        public double TtftSum;
     }
 }

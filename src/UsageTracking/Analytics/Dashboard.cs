@@ -56,6 +56,21 @@ public sealed record ConversationSummary(IReadOnlyList<TimePoint> PerDay, long C
 
     /// <summary>Thumbs up ÷ all thumbs, or null without any.</summary>
     public double? Satisfaction => ThumbsUp + ThumbsDown == 0 ? null : Math.Round((double)ThumbsUp / (ThumbsUp + ThumbsDown), 4);
+
+    /// <summary>
+    /// Conversations whose first message fell in the range, by duration (first message to last, so far), in the buckets of
+    /// <see cref="ConversationBuckets.DurationLabels"/>; empty without conversations.
+    /// </summary>
+    public IReadOnlyList<NamedCount> Durations { get; init; } = [];
+
+    /// <summary>Their mean duration in seconds, or null without conversations.</summary>
+    public double? AverageDurationSeconds { get; init; }
+
+    /// <summary>Messages in the range by length, in the buckets of <see cref="ConversationBuckets.MessageLengthLabels"/>; empty without lengths.</summary>
+    public IReadOnlyList<NamedCount> MessageLengths { get; init; } = [];
+
+    /// <summary>Mean message length in characters, or null without lengths.</summary>
+    public double? AverageMessageLength { get; init; }
 }
 
 /// <summary>Estimated LLM (and unit) cost in one time bucket.</summary>
@@ -84,6 +99,9 @@ public sealed record ModelUsage(string Model, long Calls, long InputTokens, long
 
     /// <summary>Output tokens per second of call time, over the hours whose calls all carried a duration; null when none did.</summary>
     public double? OutputTokensPerSecond { get; init; }
+
+    /// <summary>Mean time to first token of the calls that carried one (<see cref="TokenUsageExtras.TimeToFirstTokenMs"/>), in ms; null when none did.</summary>
+    public double? AverageTimeToFirstTokenMs { get; init; }
 }
 
 /// <summary>

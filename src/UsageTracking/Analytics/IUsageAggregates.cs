@@ -16,8 +16,11 @@ public enum AggregateParts
     /// <summary>The hourly duration histogram.</summary>
     Durations = 8,
 
+    /// <summary>Chat message lengths and conversation durations.</summary>
+    Conversations = 16,
+
     /// <summary>Everything.</summary>
-    All = Hourly | Users | Sessions | Durations,
+    All = Hourly | Users | Sessions | Durations | Conversations,
 }
 
 /// <summary>

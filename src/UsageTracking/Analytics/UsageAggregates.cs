@@ -11,7 +11,14 @@ namespace UsageTracking.Analytics;
 /// <param name="InputTokens">Input tokens.</param>
 /// <param name="OutputTokens">Output tokens.</param>
 /// <param name="CostUsd">Cost in US dollars.</param>
-public sealed record HourlyActivity(DateTimeOffset Hour, string Action, string Model, long Events, long Errors, long DurationCount, double DurationSum, long InputTokens, long OutputTokens, decimal CostUsd);
+public sealed record HourlyActivity(DateTimeOffset Hour, string Action, string Model, long Events, long Errors, long DurationCount, double DurationSum, long InputTokens, long OutputTokens, decimal CostUsd)
+{
+    /// <summary>Events that carried a time to first token (<c>properties.ttft_ms</c> of <see cref="Actions.TokenUsage"/>).</summary>
+    public long TtftCount { get; init; }
+
+    /// <summary>Their times to first token, summed, in milliseconds.</summary>
+    public double TtftSum { get; init; }
+}
 
 /// <summary>One user's events on one UTC day.</summary>
 public sealed record DailyUserActivity(DateOnly Day, string User, long Events, long Errors);
@@ -22,6 +29,20 @@ public sealed record DailySessionStep(DateOnly Day, string Action, long Sessions
 /// <summary>Events whose duration fell in one <see cref="DurationBuckets"/> bucket in one UTC hour.</summary>
 public sealed record HourlyDurationBucket(DateTimeOffset Hour, int Bucket, long Events);
 
+/// <summary>Chat messages on one UTC day whose length fell in one <see cref="ConversationBuckets.MessageLength"/> bucket.</summary>
+/// <param name="Day">The day, UTC.</param>
+/// <param name="Bucket">The bucket.</param>
+/// <param name="Messages">Messages (<see cref="Actions.NewConversation"/> and <see cref="Actions.NewReply"/> with <c>properties.message_length</c>).</param>
+/// <param name="Characters">Their lengths, summed.</param>
+public sealed record DailyMessageLength(DateOnly Day, int Bucket, long Messages, long Characters);
+
+/// <summary>Conversations whose first message fell on one UTC day and whose duration fell in one <see cref="ConversationBuckets.Duration"/> bucket.</summary>
+/// <param name="Day">The day of the first message, UTC.</param>
+/// <param name="Bucket">The bucket.</param>
+/// <param name="Conversations">Conversations (one per <c>session_id</c> of the chat message actions).</param>
+/// <param name="Seconds">Their durations, first message to last, summed.</param>
+public sealed record DailyConversationDuration(DateOnly Day, int Bucket, long Conversations, double Seconds);
+
 /// <summary>
 /// Everything the dashboard, report and alerts need, pre-aggregated: the same shape from every store, so the panels are
 /// computed once, in <see cref="UsageAnalytics"/>. A store that keeps rollups returns them; otherwise they are built from events.
@@ -30,7 +51,69 @@ public sealed record UsageAggregates(
     IReadOnlyList<HourlyActivity> Hourly,
     IReadOnlyList<DailyUserActivity> Users,
     IReadOnlyList<DailySessionStep> Sessions,
-    IReadOnlyList<HourlyDurationBucket> Durations);
+    IReadOnlyList<HourlyDurationBucket> Durations)
+{
+    /// <summary>Chat message lengths per day.</summary>
+    public IReadOnlyList<DailyMessageLength> MessageLengths { get; init; } = [];
+
+    /// <summary>Conversation durations per day of their first message.</summary>
+    public IReadOnlyList<DailyConversationDuration> ConversationDurations { get; init; } = [];
+}
+
+/// <summary>
+/// The fixed buckets of the conversations panel, and the rules that fill them: which actions are messages and where a
+/// message's length and an LLM call's time to first token are read from. Every store buckets with these bounds.
+/// </summary>
+public static class ConversationBuckets
+{
+    /// <summary>The actions that are a user's chat message; their <c>session_id</c> is the conversation.</summary>
+    public static IReadOnlyList<string> MessageActions { get; } = [Actions.NewConversation, Actions.NewReply];
+
+    /// <summary>The property holding a message's length in characters.</summary>
+    public const string MessageLengthKey = "message_length";
+
+    /// <summary>The property holding an LLM call's time to first token in milliseconds (<see cref="Actions.TokenUsage"/>).</summary>
+    public const string TimeToFirstTokenKey = "ttft_ms";
+
+    /// <summary>Upper bounds (exclusive) of the message length buckets, in characters; the last bucket is open.</summary>
+    public static IReadOnlyList<double> MessageLength { get; } = [50, 200, 500, 1000];
+
+    /// <summary>Upper bounds (exclusive) of the conversation duration buckets, in seconds; the last bucket is open.</summary>
+    public static IReadOnlyList<double> Duration { get; } = [60, 300, 900, 3600];
+
+    /// <summary>The labels of the message length buckets.</summary>
+    public static IReadOnlyList<string> MessageLengthLabels { get; } = ["under 50", "50–199", "200–499", "500–999", "1,000 or more"];
+
+    /// <summary>The labels of the conversation duration buckets.</summary>
+    public static IReadOnlyList<string> DurationLabels { get; } = ["under 1 min", "1–5 min", "5–15 min", "15–60 min", "1 h or more"];
+
+    /// <summary>Whether an action is a chat message.</summary>
+    public static bool IsMessage(string action) => action is Actions.NewConversation or Actions.NewReply;
+
+    /// <summary>The bucket of <paramref name="value"/>: the first whose bound it is below, else the last.</summary>
+    public static int Of(double value, IReadOnlyList<double> bounds)
+    {
+        ArgumentNullException.ThrowIfNull(bounds);
+        var i = 0;
+        while (i < bounds.Count && value >= bounds[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>The same rule in SQL: a CASE over <paramref name="expression"/> with the bounds inlined (they are constants).</summary>
+    public static string SqlCase(string expression, IReadOnlyList<double> bounds)
+    {
+        ArgumentNullException.ThrowIfNull(bounds);
+        var whens = string.Concat(bounds.Select((b, i) => $" WHEN {expression} < {b.ToString(System.Globalization.CultureInfo.InvariantCulture)} THEN {i}"));
+        return $"CASE{whens} ELSE {bounds.Count} END";
+    }
+
+    /// <summary>The SQL list of <see cref="MessageActions"/> (constants, not user input).</summary>
+    public static string SqlMessageActions => string.Join(", ", MessageActions.Select(a => $"'{a}'"));
+}
 
 /// <summary>
 /// Durations in logarithmic buckets 10 % wide, so percentiles come from a few hundred counters per day instead of

@@ -233,23 +233,46 @@ public sealed class UsageAnalytics
                 {
                     AverageLatencyMs = Mean(g),
                     OutputTokensPerSecond = TokensPerSecond(g),
+                    AverageTimeToFirstTokenMs = g.Sum(h => h.TtftCount) is > 0 and var n ? Math.Round(g.Sum(h => h.TtftSum) / n, 1) : null,
                 })
                 .OrderByDescending(m => m.CostUsd).ThenBy(m => m.Model, StringComparer.Ordinal).ToList(),
             table)
         {
             ResponseTimeOverTime = latency,
             CostOverTime = buckets.Select(g => new CostPoint(g.Key, g.Sum(h => h.CostUsd))).ToList(),
-            Conversations = Conversations(hourly),
+            Conversations = Conversations(hourly,
+                all.MessageLengths.Where(m => DayInRange(m.Day)).ToList(), all.ConversationDurations.Where(c => DayInRange(c.Day)).ToList()),
         };
     }
 
-    private static ConversationSummary Conversations(List<HourlyActivity> hourly)
+    private static ConversationSummary Conversations(List<HourlyActivity> hourly, List<DailyMessageLength> lengths, List<DailyConversationDuration> durations)
     {
         long Count(string action) => hourly.Where(h => h.Action == action).Sum(h => h.Events);
         var perDay = hourly.Where(h => h.Action == Actions.NewConversation)
             .GroupBy(h => new DateTimeOffset(h.Hour.UtcDateTime.Date, TimeSpan.Zero)).OrderBy(g => g.Key)
             .Select(g => new TimePoint(g.Key, g.Sum(h => h.Events))).ToList();
-        return new ConversationSummary(perDay, Count(Actions.NewConversation), Count(Actions.NewReply), Count(Actions.ThumbsUp), Count(Actions.ThumbsDown));
+
+        // Every bucket is listed once there is anything to show, empty ones as 0, so the chart's axis is the same every time.
+        static List<NamedCount> Distribution(IReadOnlyList<string> labels, IEnumerable<(int Bucket, long Count)> rows)
+        {
+            var counts = new long[labels.Count];
+            foreach (var (bucket, count) in rows)
+            {
+                counts[Math.Clamp(bucket, 0, labels.Count - 1)] += count;
+            }
+
+            return counts.Sum() == 0 ? [] : labels.Select((label, i) => new NamedCount(label, counts[i])).ToList();
+        }
+
+        var conversations = durations.Sum(d => d.Conversations);
+        var messages = lengths.Sum(m => m.Messages);
+        return new ConversationSummary(perDay, Count(Actions.NewConversation), Count(Actions.NewReply), Count(Actions.ThumbsUp), Count(Actions.ThumbsDown))
+        {
+            Durations = Distribution(ConversationBuckets.DurationLabels, durations.Select(d => (d.Bucket, d.Conversations))),
+            AverageDurationSeconds = conversations == 0 ? null : Math.Round(durations.Sum(d => d.Seconds) / conversations, 1),
+            MessageLengths = Distribution(ConversationBuckets.MessageLengthLabels, lengths.Select(m => (m.Bucket, m.Messages))),
+            AverageMessageLength = messages == 0 ? null : Math.Round((double)lengths.Sum(m => m.Characters) / messages, 1),
+        };
     }
 
     private static double? Mean(IEnumerable<HourlyActivity> rows)

@@ -13,62 +13,15 @@ public sealed class SqliteRollupTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static List<UsageEvent> Events(int count, int seed)
-    {
-        var random = new Random(seed);
-        string[] actions = [Actions.GenerateQuestion, Actions.SqlQuery, Actions.EditSql, Actions.ExecuteSql, Actions.DownloadResults, Actions.SqlError, Actions.TokenUsage];
-        return Enumerable.Range(0, count).Select(i =>
-        {
-            var action = actions[random.Next(actions.Length)];
-            var app = random.Next(3) == 0 ? "other" : "app";
-            return new UsageEvent
-            {
-                EventId = Guid.NewGuid().ToString("N"),
-                Timestamp = Start.AddMinutes(random.Next(0, 60 * 24 * 10)),
-                AppName = app,
-                User = $"user{random.Next(12)}@example.com",
-                Action = action,
-                SessionId = $"{app}-s{random.Next(40)}",
-                DurationMs = random.Next(4) == 0 ? null : random.NextDouble() * 3000,
-                Model = action == Actions.TokenUsage ? "gpt-4o" : null,
-                InputTokens = action == Actions.TokenUsage ? random.Next(10, 5000) : null,
-                OutputTokens = action == Actions.TokenUsage ? random.Next(10, 900) : null,
-                CostUsd = action == Actions.TokenUsage ? random.Next(1, 1000) / 10_000m : null,
-                // As the tracker's normaliser sets it for *_error actions.
-                IsError = action == Actions.SqlError,
-            };
-        }).ToList();
-    }
+    private static List<UsageEvent> Events(int count, int seed) => RollupSample.Events(Start, count, seed);
 
-    // What the rows say, folded in memory, against what the rollups say, per app and for all apps. The rollups must be the
-    // ones answering: were they behind, the store would fold the rows itself and this would compare rows with rows.
+    // What the rows say against what the rollups say; the rollups must be the ones answering: were they behind, the store
+    // would fold the rows itself and this would compare rows with rows.
     private static async Task AssertRollupsMatchRows(SqliteUsageStore store)
     {
         Assert.True(await store.RollupsAnswerAsync(), "the rollups should be current, and so answer");
-        foreach (var app in new[] { null, "app", "other" })
-        {
-            var query = Everything with { AppName = app };
-            var fromRows = new AggregateBuilder();
-            await foreach (var e in store.ReadEventsAsync(query, default))
-            {
-                fromRows.Add(e);
-            }
-
-            var expected = fromRows.Build();
-            var actual = await store.GetAggregatesAsync(query, AggregateParts.All, default);
-            var (e1, a1) = (Canonical(expected.Hourly).ToList(), Canonical(actual.Hourly).ToList());
-            Assert.True(e1.SequenceEqual(a1), string.Join("\n", e1.Except(a1).Take(3)) + "\n---\n" + string.Join("\n", a1.Except(e1).Take(3)));
-            Assert.Equal(expected.Users.OrderBy(u => (u.Day, u.User)), actual.Users.OrderBy(u => (u.Day, u.User)));
-            Assert.Equal(expected.Sessions.OrderBy(s => (s.Day, s.Action)), actual.Sessions.OrderBy(s => (s.Day, s.Action)));
-            Assert.Equal(expected.Durations.OrderBy(d => (d.Hour, d.Bucket)), actual.Durations.OrderBy(d => (d.Hour, d.Bucket)));
-        }
+        await RollupSample.AssertAggregatesMatchRows(store, store, Everything);
     }
-
-    // Sums of doubles differ in the last bits with the order of addition; compare them rounded.
-    private static IEnumerable<string> Canonical(IEnumerable<HourlyActivity> rows) =>
-        rows.GroupBy(h => (h.Hour, h.Action, h.Model))
-            .Select(g => $"{g.Key} {g.Sum(h => h.Events)} {g.Sum(h => h.Errors)} {g.Sum(h => h.DurationCount)} {Math.Round(g.Sum(h => h.DurationSum), 6)} {g.Sum(h => h.InputTokens)} {g.Sum(h => h.OutputTokens)} {Math.Round(g.Sum(h => h.CostUsd), 6):0.######}")
-            .Order(StringComparer.Ordinal);
 
     [Fact]
     public async Task Rollups_CountEachEventOnce_EvenWhenBatchesAreRepeated()
@@ -111,7 +64,25 @@ public sealed class SqliteRollupTests : IDisposable
         }
 
         // As a table written before rollups existed: drop them; the next store to open the table rebuilds them.
-        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_hourly; DROP TABLE central_app_usage_user_daily; DROP TABLE central_app_usage_session_daily; DROP TABLE central_app_usage_funnel_daily; DROP TABLE central_app_usage_rollup_state; DROP TABLE central_app_usage_duration_hourly;");
+        Tracking.Execute(_folder.Database, "DROP TABLE central_app_usage_hourly; DROP TABLE central_app_usage_user_daily; DROP TABLE central_app_usage_session_daily; DROP TABLE central_app_usage_funnel_daily; DROP TABLE central_app_usage_rollup_state; DROP TABLE central_app_usage_duration_hourly; DROP TABLE central_app_usage_message_daily; DROP TABLE central_app_usage_conversation;");
+        await using var reopened = new SqliteUsageStore(_folder.Database);
+        await reopened.EnsureSchemaAsync(true, default);
+        await AssertRollupsMatchRows(reopened);
+    }
+
+    [Fact]
+    public async Task RollupsFromBeforeTheChatFigures_AreCompletedAndRecountedAtTheNextStart()
+    {
+        await using (var store = new SqliteUsageStore(_folder.Database))
+        {
+            await store.WriteBatchAsync(Events(2_000, 8), default);
+        }
+
+        // The layout before time to first token, message lengths and conversations were kept.
+        Tracking.Execute(_folder.Database, """
+            ALTER TABLE central_app_usage_hourly DROP COLUMN ttft_count; ALTER TABLE central_app_usage_hourly DROP COLUMN ttft_sum;
+            DROP TABLE central_app_usage_message_daily; DROP TABLE central_app_usage_conversation;
+            """);
         await using var reopened = new SqliteUsageStore(_folder.Database);
         await reopened.EnsureSchemaAsync(true, default);
         await AssertRollupsMatchRows(reopened);

@@ -34,6 +34,7 @@ public abstract partial class StoreContractTests
                 b.OutputTokens = 200;
                 b.CostUsd = 0.5m;
                 b.DurationMs = 2000;
+                b.PropertiesJson = """{"ttft_ms":350}""";
             }),
             E("dan@example.com", Actions.ExecuteSql, Monday.AddDays(-10)),
             E("eve@example.com", Actions.ExecuteSql, Monday.AddDays(1).AddHours(9), app: "other-app"),
@@ -58,8 +59,9 @@ public abstract partial class StoreContractTests
         Assert.Equal(2000, k.DurationP99!.Value, 2000 * 0.05);
         Assert.Equal(508.8, k.DurationAverage);
         Assert.Equal((1000L, 200L, 0.5m), (k.InputTokens, k.OutputTokens, k.CostUsd));
-        // One call of 2 s that wrote 200 tokens: 2000 ms mean latency, 100 tokens a second.
-        Assert.Equal([new ModelUsage("gpt-4o-mini", 1, 1000, 200, 0.5m) { AverageLatencyMs = 2000, OutputTokensPerSecond = 100 }], dashboard.Models);
+        // One call of 2 s that wrote 200 tokens, its first after 350 ms: 2000 ms mean latency, 100 tokens a second, 350 ms to first token.
+        Assert.Equal([new ModelUsage("gpt-4o-mini", 1, 1000, 200, 0.5m) { AverageLatencyMs = 2000, OutputTokensPerSecond = 100, AverageTimeToFirstTokenMs = 350 }],
+            dashboard.Models);
 
         // Response time per hour: Monday 9h 50/100/200/1000 (mean 337.5, p50 100, p95 1000); Monday 10h 300 (the error had
         // none); Tuesday 9h 400 and 20 (mean 210); Tuesday 21h the model call's 2000.
@@ -93,31 +95,83 @@ public abstract partial class StoreContractTests
         }
     }
 
-    [Fact]
-    public async Task Dashboard_Conversations_CountStartsRepliesAndThumbs()
+    private static UsageEvent ChatEvent(string action, DateTimeOffset at, string conversation, int? length = null, string user = "ann@example.com", string? properties = null) =>
+        Event(user, action, at, "chat", b =>
+        {
+            b.SessionId = conversation;
+            b.PropertiesJson = properties ?? (length is { } n ? $$"""{"message_length":{{n}},"channel_id":"C1"}""" : null);
+        });
+
+    private async Task<StoreUnderTest> FixedConversationDataAsync()
     {
         var store = NewStore();
         await store.EnsureSchemaAsync(true, default);
-        UsageEvent E(string action, DateTimeOffset at, string conversation) => Event("ann@example.com", action, at, "chat", b => b.SessionId = conversation);
+        static UsageEvent E(string action, DateTimeOffset at, string conversation, int? length = null, string? properties = null) =>
+            ChatEvent(action, at, conversation, length, properties: properties);
         await store.WriteBatchAsync(
         [
-            E(Actions.NewConversation, Monday.AddHours(8), "c1"), E(Actions.NewReply, Monday.AddHours(8).AddMinutes(1), "c1"),
-            E(Actions.NewReply, Monday.AddHours(8).AddMinutes(2), "c1"), E(Actions.ThumbsUp, Monday.AddHours(8).AddMinutes(3), "c1"),
-            E(Actions.NewConversation, Monday.AddHours(15), "c2"), E(Actions.NewReply, Monday.AddHours(15).AddMinutes(5), "c2"),
+            E(Actions.NewConversation, Monday.AddHours(8), "c1", 20), E(Actions.NewReply, Monday.AddHours(8).AddMinutes(1), "c1", 60),
+            E(Actions.NewReply, Monday.AddHours(8).AddMinutes(2), "c1", 250), E(Actions.ThumbsUp, Monday.AddHours(8).AddMinutes(3), "c1"),
+            E(Actions.NewConversation, Monday.AddHours(15), "c2", 1200), E(Actions.NewReply, Monday.AddHours(15).AddMinutes(5), "c2", 40),
+            // A length that is not a number counts as a reply and nowhere else.
+            E(Actions.NewReply, Monday.AddHours(15).AddMinutes(3), "c2", properties: """{"message_length":"long"}"""),
             E(Actions.ThumbsDown, Monday.AddHours(15).AddMinutes(6), "c2"),
-            E(Actions.NewConversation, Monday.AddDays(1).AddHours(10), "c3"), E(Actions.NewReply, Monday.AddDays(1).AddHours(10).AddMinutes(1), "c3"),
-            E(Actions.NewReply, Monday.AddDays(1).AddHours(10).AddMinutes(2), "c3"), E(Actions.ThumbsUp, Monday.AddDays(1).AddHours(10).AddMinutes(3), "c3"),
-            E(Actions.ThumbsUp, Monday.AddDays(1).AddHours(11), "c3"),
+            E(Actions.NewConversation, Monday.AddDays(1).AddHours(10), "c3", 10), E(Actions.NewReply, Monday.AddDays(1).AddHours(10).AddMinutes(1), "c3", 199),
+            E(Actions.ThumbsUp, Monday.AddDays(1).AddHours(10).AddMinutes(3), "c3"),
             Event("ann@example.com", Actions.NewConversation, Monday.AddDays(1).AddHours(11), "other-chat", b => b.SessionId = "elsewhere"),
         ], default);
+        // The rest of c3 arrives in a later batch: its conversation is widened, not counted again.
+        await store.WriteBatchAsync(
+        [
+            E(Actions.NewReply, Monday.AddDays(1).AddHours(10).AddMinutes(2), "c3", 501), E(Actions.ThumbsUp, Monday.AddDays(1).AddHours(11), "c3"),
+        ], default);
+        return store;
+    }
+
+    [Fact]
+    public async Task Dashboard_Conversations_CountStartsRepliesThumbsDurationsAndLengths()
+    {
+        var store = await FixedConversationDataAsync();
         var dashboard = await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetDashboardAsync(new DashboardQuery(Monday, Now.AddTicks(1), "chat"));
 
-        // Three conversations (two on Monday), five replies, three thumbs up and one down; the other app's not counted.
+        // Three conversations (two on Monday), six replies, three thumbs up and one down; the other app's not counted.
         var c = dashboard.Conversations;
         Assert.Equal([(Monday, 2L), (Monday.AddDays(1), 1L)], c.PerDay.Select(p => (p.At, p.Value)));
-        Assert.Equal((3L, 5L, 3L, 1L), (c.Conversations, c.Replies, c.ThumbsUp, c.ThumbsDown));
-        Assert.Equal(1.67, c.RepliesPerConversation);
+        Assert.Equal((3L, 6L, 3L, 1L), (c.Conversations, c.Replies, c.ThumbsUp, c.ThumbsDown));
+        Assert.Equal(2, c.RepliesPerConversation);
         Assert.Equal(0.75, c.Satisfaction);
+
+        // First message to last (thumbs are not messages): c1 120 s, c2 300 s, c3 120 s across its two batches; mean 180 s.
+        Assert.Equal([("under 1 min", 0L), ("1–5 min", 2L), ("5–15 min", 1L), ("15–60 min", 0L), ("1 h or more", 0L)], c.Durations.Select(d => (d.Name, d.Count)));
+        Assert.Equal(180, c.AverageDurationSeconds);
+
+        // Lengths 20, 40, 10 | 60, 199 | 250 | 501 | 1200: 2,280 characters over 8 messages.
+        Assert.Equal([("under 50", 3L), ("50–199", 2L), ("200–499", 1L), ("500–999", 1L), ("1,000 or more", 1L)], c.MessageLengths.Select(m => (m.Name, m.Count)));
+        Assert.Equal(285, c.AverageMessageLength);
+    }
+
+    [Fact]
+    public async Task Dashboard_Conversations_ErasingAUser_RecountsTheConversationsTheyWroteIn()
+    {
+        var store = await FixedConversationDataAsync();
+        // Bob replied in c2 twenty minutes in, and opened a conversation of his own.
+        await store.WriteBatchAsync(
+        [
+            ChatEvent(Actions.NewReply, Monday.AddHours(15).AddMinutes(20), "c2", 30, user: "bob@example.com"),
+            ChatEvent(Actions.NewConversation, Monday.AddHours(16), "c4", 30, user: "bob@example.com"),
+        ], default);
+        var query = new DashboardQuery(Monday, Now.AddTicks(1), "chat");
+        var before = (await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetDashboardAsync(query)).Conversations;
+        // c4 is one message (0 s); c2 now runs to Bob's reply, 1,200 s.
+        Assert.Equal([1L, 2L, 0L, 1L, 0L], before.Durations.Select(d => d.Count));
+
+        await store.DeleteUsersAsync(["bob@example.com"], default);
+        var after = (await new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now)).GetDashboardAsync(query)).Conversations;
+
+        // c4 is gone and c2 ends at its own last message again: 300 s, as before Bob wrote.
+        Assert.Equal([0L, 2L, 1L, 0L, 0L], after.Durations.Select(d => d.Count));
+        Assert.Equal(180, after.AverageDurationSeconds);
+        Assert.Equal(8, after.MessageLengths.Sum(m => m.Count));
     }
 
     [Fact]
