@@ -107,15 +107,29 @@
     const c = d.conversations;
     if (c && (c.conversations > 0 || c.thumbsUp + c.thumbsDown > 0)) {
       const share = (v) => v === null || v === undefined ? "–" : (v * 100).toFixed(1) + " %";
+      const seconds = (v) => v === null || v === undefined ? "–" : v >= 3600 ? (v / 3600).toFixed(1) + " h" : v >= 60 ? (v / 60).toFixed(1) + " min" : Math.round(v) + " s";
       grid.append(card("conversations", "Conversations", el("div", {},
         table(["", ""], [
           ["conversations started", number(c.conversations)],
           ["replies", number(c.replies)],
           ["replies per conversation", c.repliesPerConversation === null || c.repliesPerConversation === undefined ? "–" : c.repliesPerConversation.toFixed(2)],
+          ["mean duration (first message to last)", seconds(c.averageDurationSeconds)],
+          ["mean message length", c.averageMessageLength === null || c.averageMessageLength === undefined ? "–" : number(Math.round(c.averageMessageLength)) + " characters"],
           ["satisfaction (thumbs up of all thumbs)", `${share(c.satisfaction)} (${number(c.thumbsUp)} up, ${number(c.thumbsDown)} down)`]]),
         chart("conversations", {
           type: "bar", data: { labels: c.perDay.map((p) => when(p.at, "day")), datasets: [{ data: c.perDay.map((p) => p.value), backgroundColor: palette[6] }] },
           options: { scales: { y: { beginAtZero: true } } } }))));
+      const durations = c.durations || [], lengths = c.messageLengths || [];
+      if (durations.length) {
+        grid.append(card("conversation-durations", "Conversation duration", chart("conversation-durations", {
+          type: "bar", data: { labels: durations.map((b) => b.name), datasets: [{ data: durations.map((b) => b.count), backgroundColor: palette[5] }] },
+          options: { scales: { y: { beginAtZero: true, title: { display: true, text: "conversations" }, ticks: { precision: 0 } } } } })));
+      }
+      if (lengths.length) {
+        grid.append(card("message-lengths", "Message length (characters)", chart("message-lengths", {
+          type: "bar", data: { labels: lengths.map((b) => b.name), datasets: [{ data: lengths.map((b) => b.count), backgroundColor: palette[3] }] },
+          options: { scales: { y: { beginAtZero: true, title: { display: true, text: "messages" }, ticks: { precision: 0 } } } } })));
+      }
     }
     grid.append(card("heatmap", "Activity by weekday and hour (UTC)", heatmap(d.heatmap)));
     grid.append(card("funnel", "SQL editing funnel (sessions)", chart("funnel", {
@@ -125,8 +139,8 @@
       type: "bar", data: { labels: f.steps.map((s) => `${s.step}. ${s.action}`), datasets: [{ data: f.steps.map((s) => s.count), backgroundColor: palette[(i + 3) % palette.length] }] },
       options: { indexAxis: "y" } }))));
     grid.append(card("users", "Top users", table(["user", "events", "errors"], d.topUsers.map((u) => [u.user, number(u.events), number(u.errors)]))));
-    grid.append(card("models", "Tokens, cost and latency by model", table(["model", "calls", "input", "output", "cost", "mean latency", "tokens/s"],
-      d.models.map((m) => [m.model, number(m.calls), number(m.inputTokens), number(m.outputTokens), money(m.costUsd), ms(m.averageLatencyMs),
+    grid.append(card("models", "Tokens, cost and latency by model", table(["model", "calls", "input", "output", "cost", "mean latency", "time to first token", "tokens/s"],
+      d.models.map((m) => [m.model, number(m.calls), number(m.inputTokens), number(m.outputTokens), money(m.costUsd), ms(m.averageLatencyMs), ms(m.averageTimeToFirstTokenMs),
         m.outputTokensPerSecond === null || m.outputTokensPerSecond === undefined ? "–" : m.outputTokensPerSecond.toFixed(1)]))));
     const t = d.table;
     grid.append(card("retention", "Retention", table(["", ""], [

@@ -21,17 +21,21 @@ public sealed class DashboardBrowserTests(Browser browser)
             tracker.TrackUserAction($"user{i % 4}@example.com", i % 10 == 0 ? Actions.SqlError : Actions.ExecuteSql, $"s{i % 5}", 20 + i * 7);
         }
 
-        // One model call of 1.5 s writing 300 tokens: 200 tokens a second in the models panel.
-        tracker.TrackTokenUsage("user0@example.com", "gpt-4o-mini", 1_000, 300, durationMs: 1_500);
+        // One model call of 1.5 s writing 300 tokens, the first after 400 ms: 200 tokens a second in the models panel.
+        tracker.TrackTokenUsage("user0@example.com", "gpt-4o-mini", 1_000, 300, extras: new TokenUsageExtras { TimeToFirstTokenMs = 400 }, durationMs: 1_500);
+        // Two conversations: messages of 42, 300 and 1,500 characters.
+        tracker.TrackNewConversation("user1@example.com", "chat-1", 42);
+        tracker.TrackNewReply("user1@example.com", "chat-1", 300);
+        tracker.TrackNewConversation("user2@example.com", "chat-2", 1_500);
         await tracker.FlushAsync();
         var page = await browser.NewPageAsync();
         await Browser.GotoLiveAsync(page, new Uri(host.Address, "/dashboard?range=24h").ToString());
         await Assertions.Expect(page.Locator("#live")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bon\\b"));
-        await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("30");
+        await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("33");
         await page.WaitForFunctionAsync("() => !!Chart.getChart(document.getElementById('chart-events'))");
-        await Assertions.Expect(page.Locator("#kpi-events .ut-kpi-value")).ToHaveTextAsync("30");
+        await Assertions.Expect(page.Locator("#kpi-events .ut-kpi-value")).ToHaveTextAsync("33");
 
-        // The new panels, with data: 3 errors in 30 events (10 %) is past the critical 8 %; p95 under 1 s is good; the mean
+        // The new panels, with data: 3 errors in 33 events (9.1 %) is past the critical 8 %; p95 under 1 s is good; the mean
         // step duration; response time and cost over time; the model's latency and tokens per second; live users.
         await Assertions.Expect(page.Locator("#kpi-error-rate")).ToHaveAttributeAsync("data-level", "critical");
         await Assertions.Expect(page.Locator("#kpi-durations")).ToHaveAttributeAsync("data-level", "good");
@@ -41,7 +45,12 @@ public sealed class DashboardBrowserTests(Browser browser)
         Assert.True(await page.EvaluateAsync<bool>("!!Chart.getChart(document.getElementById('chart-cost'))"));
         var model = page.Locator("#panel-models tbody tr").First;
         await Assertions.Expect(model.Locator("td").Nth(5)).ToHaveTextAsync("1,500 ms");
-        await Assertions.Expect(model.Locator("td").Nth(6)).ToHaveTextAsync("200.0");
+        await Assertions.Expect(model.Locator("td").Nth(6)).ToHaveTextAsync("400 ms");
+        await Assertions.Expect(model.Locator("td").Nth(7)).ToHaveTextAsync("200.0");
+        // Conversations: two started, one reply; both under a minute; lengths in the first, third and last buckets, mean 614.
+        await Assertions.Expect(page.Locator("#panel-conversations")).ToContainTextAsync("mean message length614 characters");
+        Assert.Equal(new[] { 2, 0, 0, 0, 0 }, await page.EvaluateAsync<int[]>("Chart.getChart(document.getElementById('chart-conversation-durations')).data.datasets[0].data"));
+        Assert.Equal(new[] { 1, 0, 1, 0, 1 }, await page.EvaluateAsync<int[]>("Chart.getChart(document.getElementById('chart-message-lengths')).data.datasets[0].data"));
         await Assertions.Expect(page.Locator("#live-users")).ToHaveTextAsync("4");
         // The configured funnel: five sessions ran a query (s0–s4), the errors (i = 0, 10, 20) fell in s0 and s0 again: one.
         await Assertions.Expect(page.Locator("#panel-funnel-1 h3")).ToHaveTextAsync("Run, then fail (sessions)");
@@ -49,6 +58,8 @@ public sealed class DashboardBrowserTests(Browser browser)
         await Browser.ScreenshotAsync(page, "dashboard-01-loaded");
         await page.Locator("#panel-response-time").ScrollIntoViewIfNeededAsync();
         await Browser.ScreenshotAsync(page, "dashboard-05-latency-cost");
+        await page.Locator("#panel-message-lengths").ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "dashboard-06-conversations");
         var loadedAt = await page.Locator("#dashboard").GetAttributeAsync("data-loaded-at");
         var navigations = 0;
         page.FrameNavigated += (_, _) => navigations++;
@@ -58,9 +69,9 @@ public sealed class DashboardBrowserTests(Browser browser)
             tracker.TrackUserAction("new@example.com", Actions.DownloadResults, "s-new", 15);
         }
 
-        await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("35", new() { Timeout = 2_000 });
+        await Assertions.Expect(page.Locator("#live-events")).ToHaveTextAsync("38", new() { Timeout = 2_000 });
         await Assertions.Expect(page.Locator("#latest li").First).ToContainTextAsync("download_results", new() { Timeout = 2_000 });
-        await Assertions.Expect(page.Locator("#kpi-events .ut-kpi-value")).ToHaveTextAsync("35", new() { Timeout = 5_000 });
+        await Assertions.Expect(page.Locator("#kpi-events .ut-kpi-value")).ToHaveTextAsync("38", new() { Timeout = 5_000 });
         Assert.NotEqual(loadedAt, await page.Locator("#dashboard").GetAttributeAsync("data-loaded-at"));
         Assert.Equal(0, navigations);
         await Browser.ScreenshotAsync(page, "dashboard-02-live");
