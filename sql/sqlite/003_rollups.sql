@@ -29,12 +29,13 @@ CREATE TABLE IF NOT EXISTS "central_app_usage_duration_hourly" (
 CREATE TABLE IF NOT EXISTS "central_app_usage_message_daily" (
     day TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, messages INTEGER NOT NULL, characters INTEGER NOT NULL,
     PRIMARY KEY (day, app_name, bucket)) WITHOUT ROWID;
--- Each conversation (the session_id of chat messages) with its first and last message, UTC text like the usage table's.
+-- Each conversation (the session_id of chat messages) with its first and last message, in Unix milliseconds (UTC), so
+-- the dashboard reads durations from the covering index without parsing a timestamp.
 -- Retention and erasure recount the conversations they cut from the rows, found through the usage table's partial index of chat messages (001).
 CREATE TABLE IF NOT EXISTS "central_app_usage_conversation" (
-    app_name TEXT NOT NULL, session_id TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL,
+    app_name TEXT NOT NULL, session_id TEXT NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
     PRIMARY KEY (app_name, session_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS "ix_central_app_usage_conversation_first" ON "central_app_usage_conversation" (first_at);
+CREATE INDEX IF NOT EXISTS "ix_central_app_usage_conversation_first" ON "central_app_usage_conversation" (first_ms, last_ms);
 -- Time to first token (properties.ttft_ms of token_usage) is summed in the hourly table's ttft_count and ttft_sum.
 -- The highest rowid of the usage table the rollups have counted, created last. The store moves it with each batch it
 -- writes; when another tool inserts rows, it falls behind MAX(rowid), and stats and dashboards count the rows themselves

@@ -62,9 +62,9 @@ internal sealed class SqliteRollups(string table)
             day TEXT NOT NULL, app_name TEXT NOT NULL, bucket INTEGER NOT NULL, messages INTEGER NOT NULL, characters INTEGER NOT NULL,
             PRIMARY KEY (day, app_name, bucket)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS {Conversations} (
-            app_name TEXT NOT NULL, session_id TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL,
+            app_name TEXT NOT NULL, session_id TEXT NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
             PRIMARY KEY (app_name, session_id)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS {SqliteUsageStore.Quote($"ix_{table}_conversation_first")} ON {Conversations} (first_at);
+        CREATE INDEX IF NOT EXISTS {SqliteUsageStore.Quote($"ix_{table}_conversation_first")} ON {Conversations} (first_ms, last_ms);
         CREATE TABLE IF NOT EXISTS {State} (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
         INSERT OR IGNORE INTO {State} VALUES (1, -1);
         """;
@@ -86,12 +86,15 @@ internal sealed class SqliteRollups(string table)
     /// </summary>
     public bool Ensure(SqliteConnection connection)
     {
-        if (Exist(connection) && HasColumn(connection, "_hourly", "ttft_sum") && HasColumn(connection, "_conversation", "last_at"))
+        if (Exist(connection) && HasColumn(connection, "_hourly", "ttft_sum") && HasColumn(connection, "_conversation", "last_ms"))
         {
             return false;
         }
 
         using var command = connection.CreateCommand();
+        // Conversations are derived rows, filled again below: a table of another layout is replaced rather than altered.
+        command.CommandText = $"DROP TABLE IF EXISTS {Conversations}";
+        command.ExecuteNonQuery();
         command.CommandText = CreateSql;
         command.ExecuteNonQuery();
         foreach (var (column, type) in new[] { ("errors", "INTEGER"), ("ttft_count", "INTEGER"), ("ttft_sum", "REAL") })
@@ -236,12 +239,12 @@ internal sealed class SqliteRollups(string table)
         // First and last messages only ever widen: the same event counted twice changes nothing.
         using (var command = Prepare(connection, transaction, $"""
             INSERT INTO {Conversations} VALUES ($app, $session, $first, $last)
-            ON CONFLICT DO UPDATE SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)
+            ON CONFLICT DO UPDATE SET first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)
             """, app, "$session", "$first", "$last"))
         {
             foreach (var (session, (first, last)) in builder.Conversations)
             {
-                Run(command, session, Timestamp(first), Timestamp(last));
+                Run(command, session, first.ToUnixTimeMilliseconds(), last.ToUnixTimeMilliseconds());
             }
         }
     }
@@ -257,17 +260,19 @@ internal sealed class SqliteRollups(string table)
 
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
+        // The table's UTC text as Unix milliseconds (julianday 2440587.5 is 1970-01-01); -1 when no message is left.
         string Edge(string aggregate) => $"""
-            COALESCE((SELECT {aggregate}(r."timestamp") FROM {_raw} AS r WHERE r.session_id = {Conversations}.session_id
-                AND r.app_name = {Conversations}.app_name AND r.action IN ({ConversationBuckets.SqlMessageActions})), '')
+            COALESCE((SELECT CAST(round((julianday({aggregate}(r."timestamp")) - 2440587.5) * 86400000.0) AS INTEGER) FROM {_raw} AS r
+                WHERE r.session_id = {Conversations}.session_id AND r.app_name = {Conversations}.app_name
+                  AND r.action IN ({ConversationBuckets.SqlMessageActions})), -1)
             """;
         command.CommandText = $"""
-            UPDATE {Conversations} SET first_at = {Edge("MIN")}, last_at = {Edge("MAX")}
-            WHERE first_at < $until AND last_at >= $from{(appName is null ? "" : " AND app_name = $app")};
-            DELETE FROM {Conversations} WHERE first_at = '';
+            UPDATE {Conversations} SET first_ms = {Edge("MIN")}, last_ms = {Edge("MAX")}
+            WHERE first_ms < $until AND last_ms >= $from{(appName is null ? "" : " AND app_name = $app")};
+            DELETE FROM {Conversations} WHERE first_ms = -1;
             """;
-        command.Parameters.AddWithValue("$from", from is { } f ? Day(f) : "");
-        command.Parameters.AddWithValue("$until", Day(until));
+        command.Parameters.AddWithValue("$from", from is { } f ? UnixMs(f) : long.MinValue);
+        command.Parameters.AddWithValue("$until", UnixMs(until));
         if (appName is not null)
         {
             command.Parameters.AddWithValue("$app", appName);
@@ -456,22 +461,22 @@ internal sealed class SqliteRollups(string table)
                 messages.Add(new DailyMessageLength(ParseDay(r.GetString(0)), (int)r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)));
             }
 
-            // Conversations whose first message fell on a day of the range; "until" is the day after the last, so every time of it is below.
-            // julianday's days are doubles: rounded to whole milliseconds (the timestamps' precision), 300 s is 300, not 299.99999.
-            const string Seconds = "(round((julianday(last_at) - julianday(first_at)) * 86400000.0) / 1000.0)";
+            // Conversations whose first message fell on a day of the range, read from the covering (first_ms, last_ms) index.
+            const string Seconds = "((last_ms - first_ms) / 1000.0)";
             await foreach (var r in ReadRows(connection, $"""
-                SELECT substr(first_at, 1, 10) AS day, {ConversationBuckets.SqlCase(Seconds, ConversationBuckets.Duration)} AS bucket, COUNT(*), SUM({Seconds})
-                FROM {Conversations} WHERE first_at >= $from AND first_at < $until{app} GROUP BY 1, 2
-                """, fromDay, Day(DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime).AddDays(1)), query.AppName, cancellationToken).ConfigureAwait(false))
+                SELECT first_ms / 86400000 AS day, {ConversationBuckets.SqlCase(Seconds, ConversationBuckets.Duration)} AS bucket, COUNT(*), SUM({Seconds})
+                FROM {Conversations} WHERE first_ms >= $from AND first_ms < $until{app} GROUP BY 1, 2
+                """, UnixMs(DateOnly.FromDateTime(since)), UnixMs(DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime).AddDays(1)), query.AppName,
+                cancellationToken).ConfigureAwait(false))
             {
-                conversations.Add(new DailyConversationDuration(ParseDay(r.GetString(0)), (int)r.GetInt64(1), r.GetInt64(2), r.GetDouble(3)));
+                conversations.Add(new DailyConversationDuration(DateOnly.FromDayNumber(UnixEpochDay + (int)r.GetInt64(0)), (int)r.GetInt64(1), r.GetInt64(2), r.GetDouble(3)));
             }
         }
 
         return new UsageAggregates(hourly, users, sessions, durations) { MessageLengths = messages, ConversationDurations = conversations };
     }
 
-    private static async IAsyncEnumerable<SqliteDataReader> ReadRows(SqliteConnection connection, string sql, string from, string until, string? app,
+    private static async IAsyncEnumerable<SqliteDataReader> ReadRows(SqliteConnection connection, string sql, object from, object until, string? app,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
@@ -494,7 +499,9 @@ internal sealed class SqliteRollups(string table)
 
     internal static string Day(DateOnly day) => day.ToString(DayFormat, CultureInfo.InvariantCulture);
 
-    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString(SqliteUsageStore.TimestampFormat, CultureInfo.InvariantCulture);
+    private static readonly int UnixEpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+
+    private static long UnixMs(DateOnly day) => (day.DayNumber - (long)UnixEpochDay) * 86_400_000L;
 
     private static DateTimeOffset ParseHour(string text) =>
         new(DateTime.ParseExact(text, HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal), TimeSpan.Zero);
