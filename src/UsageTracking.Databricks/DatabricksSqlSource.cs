@@ -21,12 +21,21 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
     {
     }
 
-    internal DatabricksSqlSource(DatabricksSettings settings, string table, TimeProvider? time, HttpMessageHandler? handler)
+    /// <summary>Queries <paramref name="table"/> on the configured warehouse, its statements tagged with <paramref name="app"/>.</summary>
+    /// <param name="settings">Workspace, warehouse and credentials.</param>
+    /// <param name="table">1 to 3 parts: <c>table</c>, <c>schema.table</c> or <c>catalog.schema.table</c>.</param>
+    /// <param name="app">The application, as the statements' <c>app</c> query tag.</param>
+    public DatabricksSqlSource(DatabricksSettings settings, string table, string? app)
+        : this(settings, table, null, null, app)
+    {
+    }
+
+    internal DatabricksSqlSource(DatabricksSettings settings, string table, TimeProvider? time, HttpMessageHandler? handler, string? app = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         TableName = table;
         _quoted = QuoteName(table);
-        _client = new StatementClient(settings, time ?? TimeProvider.System, handler);
+        _client = new StatementClient(settings, time ?? TimeProvider.System, handler, app);
     }
 
     /// <summary>Under the 25 MiB an INLINE result may hold (beyond it the warehouse aborts the statement): a larger result is cut and flagged.</summary>
@@ -48,7 +57,7 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
 
         try
         {
-            var result = await _client.ExecuteAsync($"-- usage_tracking:describe\nDESCRIBE TABLE {_quoted}", [], cancellationToken).ConfigureAwait(false);
+            var result = await _client.ExecuteAsync("describe", $"DESCRIBE TABLE {_quoted}", [], cancellationToken).ConfigureAwait(false);
             return _columns = result.Rows
                 .TakeWhile(r => !string.IsNullOrEmpty(r[0]) && !r[0]!.StartsWith('#'))
                 .Select(r => new SqlColumn(r[0]!, r.Length > 1 ? r[1] ?? "" : ""))
@@ -70,7 +79,7 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
         try
         {
             // The label shows in the warehouse's query history which statements the query app ran.
-            var result = await _client.ExecuteAsync($"-- usage_tracking:query\n{sql}", [], timer.Token, byteLimit: InlineByteLimit).ConfigureAwait(false);
+            var result = await _client.ExecuteAsync("query", sql, [], timer.Token, byteLimit: InlineByteLimit).ConfigureAwait(false);
             if (result.Rows.Any(row => row.Any(value => value is { Length: var length } && length > limits.MaxValueBytes)))
             {
                 throw new SqlQueryException(limits.ValueTooLarge);
@@ -101,7 +110,7 @@ public sealed class DatabricksSqlSource : IReadOnlySqlSource, IDisposable
         StatementResult result;
         try
         {
-            result = await _client.ExecuteAsync($"-- usage_tracking:check\nEXPLAIN {sql}", [], timer.Token).ConfigureAwait(false);
+            result = await _client.ExecuteAsync("check", $"EXPLAIN {sql}", [], timer.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -8,4 +8,7 @@ public sealed class DatabricksStoreOptions
 
     /// <summary>1 to 3 parts: <c>table</c>, <c>schema.table</c> or <c>catalog.schema.table</c>. Default: <see cref="UsageTrackingOptions.TableName"/>.</summary>
     public string? TableName { get; set; }
+
+    /// <summary>The application, sent as the <c>app</c> query tag of every statement. Default: <see cref="UsageTrackingOptions.AppName"/>.</summary>
+    public string? AppName { get; set; }
 }

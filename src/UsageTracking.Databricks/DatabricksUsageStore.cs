@@ -16,8 +16,9 @@ namespace UsageTracking.Databricks;
 /// <c>event_id</c>, safe to repeat; on the seed's 4-column table it is a plain <c>INSERT</c>, which the Databricks
 /// client repeats only on 429/503 (a dropped connection may have committed it).
 /// </para>
-/// Every statement starts with a <c>-- usage_tracking:&lt;operation&gt;</c> comment, which labels it in the warehouse's query
-/// history. The parts: schema (<c>.Schema.cs</c>), writes (<c>.Write.cs</c>), reads (<c>.Read.cs</c>), retention (<c>.Retention.cs</c>).
+/// Every statement is labelled with its operation — a leading <c>-- usage_tracking:&lt;operation&gt;</c> comment and the query
+/// tags <c>client</c>, <c>operation</c> and <c>app</c> (the tracker's <see cref="UsageTrackingOptions.AppName"/>, never a user) —
+/// so the warehouse's query history says what each statement was for. The parts: schema (<c>.Schema.cs</c>), writes (<c>.Write.cs</c>), reads (<c>.Read.cs</c>), retention (<c>.Retention.cs</c>).
 /// </summary>
 public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention
 {
@@ -43,19 +44,19 @@ public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IU
     /// <param name="logger">For schema messages; null for none.</param>
     /// <param name="timeProvider">The clock; null for the system clock.</param>
     public DatabricksUsageStore(DatabricksStoreOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
-        : this(Required(options).Settings!, options.TableName ?? "central_app_usage", logger, timeProvider, handler: null)
+        : this(Required(options).Settings!, options.TableName ?? "central_app_usage", logger, timeProvider, handler: null, options.AppName)
     {
     }
 
-    internal DatabricksUsageStore(DatabricksSettings settings, string tableName, ILogger? logger, TimeProvider? timeProvider, HttpMessageHandler? handler)
+    internal DatabricksUsageStore(DatabricksSettings settings, string tableName, ILogger? logger, TimeProvider? timeProvider, HttpMessageHandler? handler, string? app = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         TableName = tableName;
         _table = DatabricksSqlSource.QuoteName(tableName);
-        _client = new StatementClient(settings, timeProvider ?? TimeProvider.System, handler);
+        _client = new StatementClient(settings, timeProvider ?? TimeProvider.System, handler, app);
         _logger = logger ?? NullLogger<DatabricksUsageStore>.Instance;
         Description = $"Databricks table {tableName} ({settings})";
-        _sql = new DatabricksSqlSource(settings, tableName, timeProvider, handler);
+        _sql = new DatabricksSqlSource(settings, tableName, timeProvider, handler, app);
         SqlSource = new UsageSqlSource(_sql);
     }
 
@@ -86,14 +87,14 @@ public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IU
     }
 
     /// <summary>Runs a statement of the tests' own (creating and dropping scratch tables in the live suite).</summary>
-    internal Task ExecuteForTestsAsync(string sql) => RunAsync("test", sql, [], default);
+    internal Task ExecuteForTestsAsync(string sql, CancellationToken cancellationToken = default) => RunAsync("test", sql, [], cancellationToken);
 
     private async Task<StatementResult> RunAsync(string operation, string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken,
         long? byteLimit = null)
     {
         try
         {
-            return await _client.ExecuteAsync($"-- usage_tracking:{operation}\n{sql}", parameters, cancellationToken, byteLimit).ConfigureAwait(false);
+            return await _client.ExecuteAsync(operation, sql, parameters, cancellationToken, byteLimit).ConfigureAwait(false);
         }
         catch (DatabricksException ex) when (ex.ErrorCode is "PERMISSION_DENIED" or "UNAUTHENTICATED" or "NOT_FOUND" || ex.HttpStatus is 401 or 403 or 404
             || ex.SqlState?.StartsWith("42", StringComparison.Ordinal) == true)

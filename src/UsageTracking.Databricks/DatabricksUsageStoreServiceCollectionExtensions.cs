@@ -41,6 +41,7 @@ public static class DatabricksUsageStoreServiceCollectionExtensions
         {
             o.Settings ??= DatabricksSettings.Read(section);
             o.TableName ??= tracking.Value.TableName;
+            o.AppName ??= tracking.Value.AppName;
         });
         if (section is not null)
         {

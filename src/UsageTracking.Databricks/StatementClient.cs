@@ -81,12 +81,21 @@ internal sealed class StatementClient : IDisposable
     private readonly DatabricksSettings _settings;
     private readonly TokenSource _tokens;
     private readonly TimeProvider _time;
+    private readonly string? _app;
     private long _statements;
+    private volatile bool _tagsRefused;
 
-    public StatementClient(DatabricksSettings settings, TimeProvider time, HttpMessageHandler? handler = null)
+    /// <summary>A client for one workspace and warehouse.</summary>
+    /// <param name="settings">Workspace, warehouse and credentials.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="handler">The HTTP handler; null for a pooled one.</param>
+    /// <param name="app">The application, sent as the <c>app</c> query tag; null (or anything that looks like an e-mail) for none.</param>
+    public StatementClient(DatabricksSettings settings, TimeProvider time, HttpMessageHandler? handler = null, string? app = null)
     {
         _settings = settings;
         _time = time;
+        // Tags are stored as plain text and may be replicated: an application's name, never anything that could name a person.
+        _app = string.IsNullOrWhiteSpace(app) || app.Contains('@', StringComparison.Ordinal) ? null : app.Trim();
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
         {
             BaseAddress = settings.BaseAddress,
@@ -104,13 +113,24 @@ internal sealed class StatementClient : IDisposable
 
     public string Where => _settings.ToString();
 
-    /// <summary>Runs one statement to its end; <paramref name="byteLimit"/> cuts its result (see <see cref="StatementResult.Truncated"/>).</summary>
-    public async Task<StatementResult> ExecuteAsync(string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken,
+    /// <summary>
+    /// Runs one statement to its end; <paramref name="byteLimit"/> cuts its result (see <see cref="StatementResult.Truncated"/>).
+    /// The statement is labelled with <paramref name="operation"/> twice: a leading <c>-- usage_tracking:&lt;operation&gt;</c>
+    /// comment, which every warehouse keeps in its query history, and the query tags <c>client</c>, <c>operation</c> and
+    /// <c>app</c> (Public Preview), which <c>system.query.history.query_tags</c> groups by. A workspace that refuses the tags
+    /// gets the statement again without them, once, and no tags from then on.
+    /// </summary>
+    /// <param name="operation">What the statement does (a constant of the caller's: <c>merge_batch</c>, <c>aggregate_hourly</c>, …).</param>
+    /// <param name="sql">The statement.</param>
+    /// <param name="parameters">Its named parameters.</param>
+    /// <param name="cancellationToken">Stops waiting; a statement already submitted is then cancelled and waited for.</param>
+    /// <param name="byteLimit">The result's <c>byte_limit</c>, or null for none.</param>
+    public async Task<StatementResult> ExecuteAsync(string operation, string sql, IReadOnlyList<StatementParameter> parameters, CancellationToken cancellationToken,
         long? byteLimit = null)
     {
         var body = new JsonObject
         {
-            ["statement"] = sql,
+            ["statement"] = $"-- usage_tracking:{operation}\n{sql}",
             ["warehouse_id"] = _settings.WarehouseId,
             // The server holds the reply up to 5 s (the shortest wait it takes), so a warm warehouse's result comes back in
             // one call; after that the statement continues and the reply carries its id.
@@ -125,6 +145,12 @@ internal sealed class StatementClient : IDisposable
             body["byte_limit"] = bytes;
         }
 
+        var tagged = !_tagsRefused;
+        if (tagged)
+        {
+            body["query_tags"] = QueryTags(operation);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _statements);
         // Submitted on a token of its own, not the caller's: a caller that gives up during the server's wait would otherwise
@@ -132,7 +158,18 @@ internal sealed class StatementClient : IDisposable
         JsonNode reply;
         using (var submit = new CancellationTokenSource(SubmitWait + SubmitGrace, _time))
         {
-            reply = await SendAsync(HttpMethod.Post, "api/2.0/sql/statements", body, idempotent: false, submit.Token).ConfigureAwait(false);
+            try
+            {
+                reply = await SendAsync(HttpMethod.Post, "api/2.0/sql/statements", body, idempotent: false, submit.Token).ConfigureAwait(false);
+            }
+            catch (DatabricksException refused) when (tagged && refused.HttpStatus == 400)
+            {
+                // A 400 is a request refused before it ran, so it can be sent again. Without the tags: if that one is taken,
+                // this workspace does not take tags; if it is refused as well, the request was wrong for another reason.
+                body.Remove("query_tags");
+                reply = await SendAsync(HttpMethod.Post, "api/2.0/sql/statements", body, idempotent: false, submit.Token).ConfigureAwait(false);
+                _tagsRefused = true;
+            }
         }
 
         var id = reply["statement_id"]?.GetValue<string>() ?? throw new DatabricksException("INVALID_REPLY", "The statement reply had no statement_id.", null, transient: true);
@@ -288,6 +325,19 @@ internal sealed class StatementClient : IDisposable
                     transient: status is 408 or 429 or 500 or 502 or 503 or 504, httpStatus: status);
             }
         }
+    }
+
+    private JsonArray QueryTags(string operation)
+    {
+        var tags = new JsonArray(
+            new JsonObject { ["key"] = "client", ["value"] = "usage_tracking" },
+            new JsonObject { ["key"] = "operation", ["value"] = operation });
+        if (_app is not null)
+        {
+            tags.Add(new JsonObject { ["key"] = "app", ["value"] = _app });
+        }
+
+        return tags;
     }
 
     private static (string? Code, string? Message) ErrorOf(string text)

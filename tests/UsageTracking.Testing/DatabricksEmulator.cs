@@ -35,6 +35,7 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Statement> _statements = new();
     private readonly ConcurrentDictionary<string, SqliteUsageStore> _stores = new();
     private readonly ConcurrentQueue<string> _texts = new();
+    private readonly ConcurrentQueue<(string Statement, IReadOnlyDictionary<string, string?> Tags)> _tags = new();
     private readonly ConcurrentDictionary<string, int> _operations = new();
     private readonly Lock _faultLock = new();
     private readonly Random _random = new(1234);
@@ -67,6 +68,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
 
     public string Database => Path.Combine(_folder, "warehouse.db");
+
+    /// <summary>Refuse <c>query_tags</c> with a 400, as a workspace without the query-tags preview might.</summary>
+    public bool RefuseQueryTags { get; set; }
+
+    /// <summary>Each statement taken with query tags, and its tags.</summary>
+    public IReadOnlyList<(string Statement, IReadOnlyDictionary<string, string?> Tags)> QueryTags => [.. _tags];
 
     /// <summary>Rows per result chunk.</summary>
     public int ChunkSize { get; set; } = 1_000;
@@ -270,6 +277,12 @@ public sealed class DatabricksEmulator : IAsyncDisposable
             return Error(404, "NOT_FOUND", "Warehouse not found.");
         }
 
+        // A workspace without the preview refuses the field before anything runs.
+        if (body["query_tags"] is JsonArray && RefuseQueryTags)
+        {
+            return Error(400, "INVALID_PARAMETER_VALUE", "Unknown field query_tags.");
+        }
+
         // Faults decided before executing: throttling and dropped connections mean the statement never ran.
         lock (_faultLock)
         {
@@ -295,6 +308,10 @@ public sealed class DatabricksEmulator : IAsyncDisposable
         }
 
         _texts.Enqueue(sql);
+        if (body["query_tags"] is JsonArray tags)
+        {
+            _tags.Enqueue((sql, tags.ToDictionary(t => t!["key"]!.GetValue<string>(), t => t!["value"]?.GetValue<string>())));
+        }
         var now = DateTimeOffset.UtcNow;
         var ready = now + StatementTime;
         if (ColdUntil is { } warm && warm > ready)

@@ -31,7 +31,8 @@ public sealed class DataSourceCatalog : IDisposable
 
         if (!string.IsNullOrWhiteSpace(app.DatabricksTable))
         {
-            _databricks = new DatabricksSqlSource(DatabricksSettings.Read(configuration.GetSection(QueryAppOptions.SectionName)), app.DatabricksTable);
+            _databricks = new DatabricksSqlSource(DatabricksSettings.Read(configuration.GetSection(QueryAppOptions.SectionName)), app.DatabricksTable,
+                trackerOptions.Value.AppName);
             _sources.Add(new DataSource("databricks", $"Databricks: {app.DatabricksTable}", "none", _databricks));
         }
     }

@@ -42,6 +42,53 @@ public sealed class DatabricksTests : IAsyncLifetime
         }
     }
 
+    private DatabricksUsageStore TaggedStore() => new(new DatabricksStoreOptions { Settings = _emulator.Settings(), TableName = _table, AppName = "tags-app" });
+
+    [Fact]
+    public async Task EveryStatement_IsTaggedWithItsOperationAndTheApp_NeverWithAUser()
+    {
+        await using var store = TaggedStore();
+        await store.EnsureSchemaAsync(true, default);
+        var now = DateTimeOffset.UtcNow;
+        await store.WriteBatchAsync(
+        [
+            new UsageEvent { EventId = Guid.NewGuid().ToString(), Timestamp = now, AppName = "tags-app", User = "ann@example.com", Action = Actions.ExecuteSql },
+            new UsageEvent { EventId = Guid.NewGuid().ToString(), Timestamp = now, AppName = "tags-app", User = "bob@example.com", Action = Actions.NewConversation, SessionId = "c1" },
+        ], default);
+        await new UsageAnalytics(store, store).GetDashboardAsync(DashboardQuery.Last(TimeSpan.FromDays(1), now, "tags-app", "ann@example.com"));
+        await new UsageAnalytics(store, store).GetDashboardAsync(DashboardQuery.Last(TimeSpan.FromDays(1), now, "tags-app"));
+
+        var tagged = _emulator.QueryTags;
+        Assert.Equal(_emulator.StatementTexts.Count, tagged.Count);
+        Assert.Contains(tagged, t => t.Tags["operation"] == "merge_batch");
+        Assert.Contains(tagged, t => t.Tags["operation"] == "aggregate_conversations");
+        foreach (var (statement, tags) in tagged)
+        {
+            // The tag says what the statement's own label says; the app is the tracker's; no value names a user.
+            Assert.StartsWith($"-- usage_tracking:{tags["operation"]}\n", statement, StringComparison.Ordinal);
+            Assert.Equal(("usage_tracking", "tags-app"), (tags["client"], tags["app"]));
+            Assert.DoesNotContain(tags.Values, v => v!.Contains('@', StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task AWorkspaceThatRefusesQueryTags_GetsEveryStatementWithoutThem_AndNothingIsLost()
+    {
+        _emulator.RefuseQueryTags = true;
+        await using var store = TaggedStore();
+        await store.EnsureSchemaAsync(true, default);
+        var now = DateTimeOffset.UtcNow;
+        var written = await store.WriteBatchAsync(
+            [.. Enumerable.Range(0, 20).Select(i => new UsageEvent { EventId = Guid.NewGuid().ToString(), Timestamp = now, AppName = "tags-app", User = $"u{i}@example.com", Action = Actions.ExecuteSql })],
+            default);
+
+        Assert.Equal(20, written);
+        Assert.Equal(20, RowsInEmulator());
+        Assert.Empty(_emulator.QueryTags);
+        // Refused once, by the first statement; every later one went without tags straight away.
+        Assert.Equal(_emulator.StatementTexts.Count + 1, _emulator.Requests.Count(r => r.Kind == "execute"));
+    }
+
     [Theory]
     [InlineData("adb-123.4.azuredatabricks.net", "https://adb-123.4.azuredatabricks.net/")]
     [InlineData("https://adb-123.4.azuredatabricks.net/", "https://adb-123.4.azuredatabricks.net/")]
