@@ -37,9 +37,16 @@ CREATE TABLE IF NOT EXISTS "central_app_usage_conversation" (
     PRIMARY KEY (app_name, session_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS "ix_central_app_usage_conversation_first" ON "central_app_usage_conversation" (first_ms, last_ms);
 -- Time to first token (properties.ttft_ms of token_usage) is summed in the hourly table's ttft_count and ttft_sum.
+-- Users (or, for a step tracked without one, "channel:" + properties.channel_id, as FNV-1a hashes) that reached a step
+-- of a funnel configured to count users (UsageTracking:Funnels, CountBy User), per day. Steps of funnels counted by
+-- session go into the session tables above, beside the SQL editing funnel's.
+CREATE TABLE IF NOT EXISTS "central_app_usage_step_user_daily" (
+    day TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, user_hash INTEGER NOT NULL,
+    PRIMARY KEY (day, app_name, action, user_hash)) WITHOUT ROWID;
 -- The highest rowid of the usage table the rollups have counted, created last. The store moves it with each batch it
 -- writes; when another tool inserts rows, it falls behind MAX(rowid), and stats and dashboards count the rows themselves
 -- (correct, slower) until `usage rebuild-rollups` recounts everything and catches it up. -1: nothing counted yet; the
 -- store fills the rollups from the rows when it finds them so.
-CREATE TABLE IF NOT EXISTS "central_app_usage_rollup_state" (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
-INSERT OR IGNORE INTO "central_app_usage_rollup_state" VALUES (1, -1);
+-- funnel_steps: the funnel steps the rollups were counted for; a store configured with others recounts at start.
+CREATE TABLE IF NOT EXISTS "central_app_usage_rollup_state" (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL, funnel_steps TEXT NOT NULL DEFAULT '');
+INSERT OR IGNORE INTO "central_app_usage_rollup_state" (id, counted_rowid) VALUES (1, -1);

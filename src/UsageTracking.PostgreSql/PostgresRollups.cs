@@ -13,7 +13,7 @@ namespace UsageTracking.PostgreSql;
 /// Counts that fall to zero stay (removing them inside the trigger would race concurrent inserts); reads skip them and
 /// retention removes them. Hours are UTC <c>timestamp</c>s, days UTC <c>date</c>s.
 /// </summary>
-internal sealed class PostgresRollups(string schema, string table)
+internal sealed class PostgresRollups(string schema, string table, FunnelSteps steps)
 {
     /// <summary>The earlier tracker's error rule in SQL, for rows without <c>is_error</c> (<see cref="UsageErrors.IsErrorName"/>).</summary>
     public const string ErrorByName = "action LIKE '%\\_error%'";
@@ -29,6 +29,59 @@ internal sealed class PostgresRollups(string schema, string table)
     public string Sessions => Name("session_daily");
 
     public string Messages => Name("message_daily");
+
+    /// <summary>Users (or a user-less step's channel) that reached a step counted by user, per day.</summary>
+    public string StepUsers => Name("step_user_daily");
+
+    /// <summary>The funnel steps (<see cref="FunnelSteps.Key"/>) the rollups and their triggers count.</summary>
+    private string CountedSteps => Name("rollup_steps");
+
+    /// <summary>Whether the rollups count this store's funnel steps (else they are recreated at start, and funnels are counted from events).</summary>
+    public async Task<bool> CountsStepsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT to_regclass($1) IS NOT NULL", connection, transaction);
+        command.Parameters.AddWithValue(CountedSteps);
+        if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        {
+            return false;
+        }
+
+        await using var key = new NpgsqlCommand($"SELECT steps FROM {CountedSteps}", connection, transaction);
+        return await key.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string == steps.Key;
+    }
+
+    /// <summary>A configured funnel over whole days, from the session and user sets; null when the rollups do not count its steps.</summary>
+    public async Task<IReadOnlyList<FunnelStepCount>?> CountFunnelAsync(NpgsqlConnection connection, FunnelDefinition funnel, UsageQuery query, CancellationToken cancellationToken)
+    {
+        if (!steps.Covers(funnel) || !await ExistAsync(connection, null, cancellationToken).ConfigureAwait(false)
+            || !await CountsStepsAsync(connection, null, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        // A session counts once a day (a row of its day and step), a user once in the range.
+        var sql = (funnel.CountBy == FunnelUnit.User ? $"SELECT action, COUNT(DISTINCT unit) FROM {StepUsers}" : $"SELECT action, COUNT(*) FROM {Sessions}")
+            + $" WHERE day >= $1 AND day <= $2 AND action = ANY($3){(query.AppName is null ? "" : " AND app_name = $4")} GROUP BY action";
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue(DateOnly.FromDateTime(query.Since.UtcDateTime));
+        command.Parameters.AddWithValue(DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime));
+        command.Parameters.AddWithValue(funnel.Steps.ToArray());
+        if (query.AppName is not null)
+        {
+            command.Parameters.AddWithValue(query.AppName);
+        }
+
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, counts.GetValueOrDefault(action))).ToList();
+    }
 
     /// <summary>Each conversation's first and last message; created last, so its presence means the whole set is there and filled.</summary>
     public string Conversations => Name("conversation");
@@ -56,7 +109,11 @@ internal sealed class PostgresRollups(string schema, string table)
         const string Finite = "duration_ms IS NOT NULL AND duration_ms NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)";
         // The same buckets as DurationBuckets.Of: 0 below 1 ms, then 10 % wide.
         const string Bucket = "CASE WHEN duration_ms < 1 THEN 0 ELSE LEAST(400, 1 + floor(ln(duration_ms) / ln(1.1)))::int END";
-        var funnel = string.Join(", ", UsageActions.Funnel.Select(a => $"'{a}'"));
+        // The steps are configuration, not user input, but are quoted as SQL literals all the same.
+        static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var funnel = string.Join(", ", steps.SessionSteps.Order(StringComparer.Ordinal).Select(Literal));
+        var userSteps = steps.UserSteps.Count == 0 ? "NULL" : string.Join(", ", steps.UserSteps.Order(StringComparer.Ordinal).Select(Literal));
+        var unit = $"COALESCE(NULLIF(\"user\", ''), 'channel:' || (properties ->> '{ChatProperties.ChannelId}'))";
         var messages = $"action IN ({ConversationBuckets.SqlMessageActions})";
         var ttft = PostgresUsageStore.Ttft;
         var length = PostgresUsageStore.Number(ConversationBuckets.MessageLengthKey);
@@ -83,6 +140,9 @@ internal sealed class PostgresRollups(string schema, string table)
                 ON CONFLICT (app_name, hour, bucket) DO UPDATE SET events = d.events + EXCLUDED.events;
             INSERT INTO {Sessions} (app_name, day, action, session_id)
                 SELECT DISTINCT app_name, ({utc})::date, action, session_id FROM {source} WHERE action IN ({funnel}) AND session_id <> '' ORDER BY 1, 2, 3, 4
+                ON CONFLICT DO NOTHING;
+            INSERT INTO {StepUsers} (app_name, day, action, unit)
+                SELECT DISTINCT app_name, ({utc})::date, action, {unit} FROM {source} WHERE action IN ({userSteps}) AND {unit} IS NOT NULL ORDER BY 1, 2, 3, 4
                 ON CONFLICT DO NOTHING;
             INSERT INTO {Messages} AS m (app_name, day, bucket, messages, characters)
                 SELECT app_name, ({utc})::date, {lengthBucket}, COUNT(*), SUM(LEAST({length}, 2147483647))::bigint FROM {source}
@@ -127,6 +187,12 @@ internal sealed class PostgresRollups(string schema, string table)
                 WHERE t.{messages} AND (t.app_name, t.session_id) IN (SELECT app_name, session_id FROM old_rows WHERE {messages} AND session_id <> '')
                 GROUP BY 1, 2 ORDER BY 1, 2
                 ON CONFLICT (app_name, session_id) DO UPDATE SET first_at = LEAST(c.first_at, EXCLUDED.first_at), last_at = GREATEST(c.last_at, EXCLUDED.last_at);
+            DELETE FROM {StepUsers} AS s
+                USING (SELECT DISTINCT app_name, ({utc})::date AS day, action, {unit} AS unit FROM old_rows WHERE action IN ({userSteps}) AND {unit} IS NOT NULL) AS o
+                WHERE s.app_name = o.app_name AND s.day = o.day AND s.action = o.action AND s.unit = o.unit
+                  AND NOT EXISTS (SELECT 1 FROM {rawTable} AS t WHERE t.app_name = o.app_name AND t."timestamp" >= {DayStart("o.day", shape)}
+                                  AND t."timestamp" < {DayStart("o.day + 1", shape)} AND t.action = o.action
+                                  AND COALESCE(NULLIF(t."user", ''), 'channel:' || (t.properties ->> '{ChatProperties.ChannelId}')) = o.unit);
             DELETE FROM {Sessions} AS s
                 USING (SELECT DISTINCT app_name, ({utc})::date AS day, action, session_id FROM old_rows WHERE action IN ({funnel}) AND session_id <> '') AS o
                 WHERE s.app_name = o.app_name AND s.day = o.day AND s.action = o.action AND s.session_id = o.session_id
@@ -162,6 +228,14 @@ internal sealed class PostgresRollups(string schema, string table)
             CREATE TABLE {{Sessions}} (
                 app_name text NOT NULL, day date NOT NULL, action text NOT NULL, session_id text NOT NULL,
                 PRIMARY KEY (app_name, day, action, session_id));
+            DROP TABLE IF EXISTS {{StepUsers}};
+            CREATE TABLE {{StepUsers}} (
+                app_name text NOT NULL, day date NOT NULL, action text NOT NULL, unit text NOT NULL,
+                PRIMARY KEY (app_name, day, action, unit));
+            DROP TABLE IF EXISTS {{CountedSteps}};
+            CREATE TABLE {{CountedSteps}} (steps text NOT NULL);
+            INSERT INTO {{CountedSteps}} VALUES ({{Literal(steps.Key)}});
+            DROP TABLE IF EXISTS {{Conversations}};
             CREATE TABLE {{Conversations}} (
                 app_name text NOT NULL, session_id text NOT NULL, first_at timestamp NOT NULL, last_at timestamp NOT NULL,
                 PRIMARY KEY (app_name, session_id));
@@ -189,7 +263,7 @@ internal sealed class PostgresRollups(string schema, string table)
 
             CREATE OR REPLACE FUNCTION {{Function("truncate")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
             BEGIN
-                TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Sessions}}, {{Messages}}, {{Conversations}};
+                TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Sessions}}, {{Messages}}, {{Conversations}}, {{StepUsers}};
                 RETURN NULL;
             END $fn$;
 

@@ -163,6 +163,20 @@ public sealed partial class PostgresUsageStore
     // A number in the properties, or NULL: a string or an object under the key must not fail the statement.
     internal static string Number(string key) => $"CASE WHEN jsonb_typeof(properties -> '{key}') = 'number' THEN (properties ->> '{key}')::float8 END";
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<FunnelStepCount>?> CountFunnelAsync(FunnelDefinition funnel, UsageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(funnel);
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.User is not null)
+        {
+            return null;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await _rollups.CountFunnelAsync(connection, funnel, query, cancellationToken).ConfigureAwait(false);
+    }
+
     private static string App(UsageQuery query, int parameter) => query.AppName is null ? "" : $" AND app_name = ${parameter}";
 
     private static NpgsqlCommand Rollup(NpgsqlConnection connection, string sql, object from, object until, string? app)

@@ -91,7 +91,9 @@ public sealed partial class PostgresUsageStore
     private async Task EnsureRollupsAsync(NpgsqlConnection connection, PgShape shape, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await _rollups.ExistAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
+        // Rollups counted for other funnel steps are recreated: the triggers hold the steps they count.
+        if (await _rollups.ExistAsync(connection, transaction, cancellationToken).ConfigureAwait(false)
+            && await _rollups.CountsStepsAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return;

@@ -16,7 +16,7 @@ namespace UsageTracking.PostgreSql;
 /// The parts: schema (<c>.Schema.cs</c>), writes (<c>.Write.cs</c>), reads (<c>.Read.cs</c>), aggregates (<c>.Aggregates.cs</c>),
 /// retention and erasure (<c>.Retention.cs</c>).
 /// </summary>
-public sealed partial class PostgresUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention
+public sealed partial class PostgresUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention, IUsageFunnelCounts
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _table;
@@ -35,7 +35,9 @@ public sealed partial class PostgresUsageStore : IUsageStore, IUsageReader, IUsa
     /// <param name="tableName">The table: <c>name</c> or <c>schema.name</c>.</param>
     /// <param name="logger">For schema messages; null for none.</param>
     /// <param name="timeProvider">The clock; null for the system clock.</param>
-    public PostgresUsageStore(string connectionString, string tableName = "central_app_usage", ILogger? logger = null, TimeProvider? timeProvider = null)
+    /// <param name="funnels">The configured funnels whose steps the rollups count as rows are written (<see cref="IUsageFunnelCounts"/>).</param>
+    public PostgresUsageStore(string connectionString, string tableName = "central_app_usage", ILogger? logger = null, TimeProvider? timeProvider = null,
+        IReadOnlyList<FunnelDefinition>? funnels = null)
     {
         _time = timeProvider ?? TimeProvider.System;
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
@@ -55,7 +57,7 @@ public sealed partial class PostgresUsageStore : IUsageStore, IUsageReader, IUsa
         _schema = parts.Length == 2 ? parts[0] : "";
         TableName = parts[^1];
         _table = string.Join('.', parts.Select(Quote));
-        _rollups = new PostgresRollups(_schema, TableName);
+        _rollups = new PostgresRollups(_schema, TableName, new FunnelSteps(funnels));
         _logger = logger ?? NullLogger<PostgresUsageStore>.Instance;
         _sql = new PostgresSqlSource(builder.ConnectionString, tableName, ExpectedColumns);
         SqlSource = new UsageSqlSource(_sql);
@@ -66,7 +68,7 @@ public sealed partial class PostgresUsageStore : IUsageStore, IUsageReader, IUsa
     /// <param name="logger">For schema messages; null for none.</param>
     /// <param name="timeProvider">The clock; null for the system clock.</param>
     public PostgresUsageStore(PostgresStoreOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
-        : this(Required(options).ConnectionString!, options.TableName ?? "central_app_usage", logger, timeProvider)
+        : this(Required(options).ConnectionString!, options.TableName ?? "central_app_usage", logger, timeProvider, options.Funnels)
     {
     }
 

@@ -34,6 +34,7 @@ public static class PostgresUsageStoreServiceCollectionExtensions
         {
             o.ConnectionString = PostgresConnectionString.For(o.ConnectionString ?? tracking.Value.ConnectionString, section).ConnectionString;
             o.TableName ??= tracking.Value.TableName;
+            o.Funnels ??= tracking.Value.Funnels;
         });
         services.TryAddSingleton(sp => new PostgresUsageStore(sp.GetRequiredService<IOptions<PostgresStoreOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger<PostgresUsageStore>(), sp.GetService<TimeProvider>()));
@@ -41,6 +42,7 @@ public static class PostgresUsageStoreServiceCollectionExtensions
         services.TryAddSingleton<IUsageReader>(sp => sp.GetRequiredService<PostgresUsageStore>());
         services.TryAddSingleton<IUsageAggregates>(sp => sp.GetRequiredService<PostgresUsageStore>());
         services.TryAddSingleton<IUsageRetention>(sp => sp.GetRequiredService<PostgresUsageStore>());
+        services.TryAddSingleton<IUsageFunnelCounts>(sp => sp.GetRequiredService<PostgresUsageStore>());
         services.TryAddSingleton<IUsageSqlSource>(sp => sp.GetRequiredService<PostgresUsageStore>().SqlSource);
         services.AddSingleton(new UsageStoreRegistration("postgres"));
         return services;

@@ -14,7 +14,7 @@ namespace UsageTracking.Sqlite;
 /// transaction as its rows, counting only rows actually inserted; retention and erasure rebuild the days they touch.
 /// Rows written by other tools are picked up by <see cref="SqliteUsageStore.RebuildRollupsAsync"/>.
 /// </summary>
-internal sealed class SqliteRollups(string table)
+internal sealed class SqliteRollups(string table, FunnelSteps steps)
 {
     internal const string HourFormat = "yyyy-MM-dd HH:00";
     internal const string DayFormat = "yyyy-MM-dd";
@@ -35,6 +35,9 @@ internal sealed class SqliteRollups(string table)
     public string Messages { get; } = SqliteUsageStore.Quote(table + "_message_daily");
 
     public string Conversations { get; } = SqliteUsageStore.Quote(table + "_conversation");
+
+    /// <summary>Users (or channels) that reached a step counted by user, per day.</summary>
+    public string StepUsers { get; } = SqliteUsageStore.Quote(table + "_step_user_daily");
 
     /// <summary>The highest rowid of the usage table the rollups have counted: behind the table's own, another tool wrote rows.</summary>
     public string State { get; } = SqliteUsageStore.Quote(table + "_rollup_state");
@@ -65,8 +68,11 @@ internal sealed class SqliteRollups(string table)
             app_name TEXT NOT NULL, session_id TEXT NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
             PRIMARY KEY (app_name, session_id)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS {SqliteUsageStore.Quote($"ix_{table}_conversation_first")} ON {Conversations} (first_ms, last_ms);
-        CREATE TABLE IF NOT EXISTS {State} (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL);
-        INSERT OR IGNORE INTO {State} VALUES (1, -1);
+        CREATE TABLE IF NOT EXISTS {StepUsers} (
+            day TEXT NOT NULL, app_name TEXT NOT NULL, action TEXT NOT NULL, user_hash INTEGER NOT NULL,
+            PRIMARY KEY (day, app_name, action, user_hash)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {State} (id INTEGER PRIMARY KEY CHECK (id = 1), counted_rowid INTEGER NOT NULL, funnel_steps TEXT NOT NULL DEFAULT '');
+        INSERT OR IGNORE INTO {State} (id, counted_rowid) VALUES (1, -1);
         """;
 
     public bool Exist(SqliteConnection connection, SqliteTransaction? transaction = null)
@@ -86,7 +92,8 @@ internal sealed class SqliteRollups(string table)
     /// </summary>
     public bool Ensure(SqliteConnection connection)
     {
-        if (Exist(connection) && HasColumn(connection, "_hourly", "ttft_sum") && HasColumn(connection, "_conversation", "last_ms"))
+        if (Exist(connection) && HasColumn(connection, "_hourly", "ttft_sum") && HasColumn(connection, "_conversation", "last_ms")
+            && HasColumn(connection, "_rollup_state", "funnel_steps") && CountedSteps(connection) == steps.Key)
         {
             return false;
         }
@@ -106,7 +113,27 @@ internal sealed class SqliteRollups(string table)
             }
         }
 
+        if (!HasColumn(connection, "_rollup_state", "funnel_steps"))
+        {
+            command.CommandText = $"ALTER TABLE {State} ADD COLUMN funnel_steps TEXT NOT NULL DEFAULT ''";
+            command.ExecuteNonQuery();
+        }
+
         return true;
+    }
+
+    /// <summary>The funnel steps (<see cref="FunnelSteps.Key"/>) the rollups were last counted for; a full recount records this store's.</summary>
+    public string? CountedSteps(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        if (!HasColumn(connection, "_rollup_state", "funnel_steps"))
+        {
+            return null;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT funnel_steps FROM {State} WHERE id = 1";
+        return command.ExecuteScalar() as string;
     }
 
     private bool HasColumn(SqliteConnection connection, string suffix, string column)
@@ -150,7 +177,7 @@ internal sealed class SqliteRollups(string table)
     {
         foreach (var group in events.GroupBy(e => e.App, StringComparer.Ordinal))
         {
-            var builder = new AggregateBuilder();
+            var builder = new AggregateBuilder(steps);
             foreach (var (_, e) in group)
             {
                 builder.Add(e);
@@ -225,6 +252,15 @@ internal sealed class SqliteRollups(string table)
             }
         }
 
+        using (var command = Prepare(connection, transaction, $"INSERT INTO {StepUsers} VALUES ($day, $app, $action, $user) ON CONFLICT DO NOTHING",
+            app, "$day", "$action", "$user"))
+        {
+            foreach (var (day, action, unit) in builder.StepUsers)
+            {
+                Run(command, Day(day), action, SessionHash(unit));
+            }
+        }
+
         using (var command = Prepare(connection, transaction, $"""
             INSERT INTO {Messages} VALUES ($day, $app, $bucket, $messages, $characters)
             ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, characters = characters + excluded.characters
@@ -290,7 +326,7 @@ internal sealed class SqliteRollups(string table)
         using var transaction = connection.BeginTransaction();
         var dayFilter = from is null ? "" : " WHERE day >= $from AND day < $until";
         var hourFilter = from is null ? "" : " WHERE hour >= $from AND hour < $until";
-        foreach (var (rollup, filter) in new[] { (Hourly, hourFilter), (Users, dayFilter), (Sessions, dayFilter), (Funnel, dayFilter), (Durations, hourFilter), (Messages, dayFilter) })
+        foreach (var (rollup, filter) in new[] { (Hourly, hourFilter), (Users, dayFilter), (Sessions, dayFilter), (Funnel, dayFilter), (Durations, hourFilter), (Messages, dayFilter), (StepUsers, dayFilter) })
         {
             using var delete = connection.CreateCommand();
             delete.Transaction = transaction;
@@ -332,7 +368,8 @@ internal sealed class SqliteRollups(string table)
                     CostUsd = reader.IsDBNull(11) ? null : (decimal)reader.GetDouble(11),
                     IsError = UsageErrors.IsError(reader.IsDBNull(13) ? null : reader.GetInt64(13) != 0, action),
                     // Only the actions whose properties the rollups read keep them, so a recount holds no other JSON.
-                    PropertiesJson = (action == Actions.TokenUsage || ConversationBuckets.IsMessage(action)) && !reader.IsDBNull(12) ? reader.GetString(12) : null,
+                    PropertiesJson = (action == Actions.TokenUsage || ConversationBuckets.IsMessage(action) || steps.CountsUsers(action)) && !reader.IsDBNull(12)
+                        ? reader.GetString(12) : null,
                 }));
                 if (pending.Count == RebuildChunk)
                 {
@@ -349,8 +386,13 @@ internal sealed class SqliteRollups(string table)
         }
         else
         {
-            // Everything was recounted: whatever other tools had written is in the rollups now.
+            // Everything was recounted: whatever other tools had written is in the rollups now, and these steps are counted.
             SetWatermark(connection, transaction, MaxRowId(connection, transaction));
+            using var counted = connection.CreateCommand();
+            counted.Transaction = transaction;
+            counted.CommandText = $"UPDATE {State} SET funnel_steps = $steps WHERE id = 1";
+            counted.Parameters.AddWithValue("$steps", steps.Key);
+            counted.ExecuteNonQuery();
         }
 
         transaction.Commit();
@@ -376,7 +418,7 @@ internal sealed class SqliteRollups(string table)
     public void DropBefore(SqliteConnection connection, DateOnly day, string? appName)
     {
         using var transaction = connection.BeginTransaction();
-        foreach (var (rollup, column) in new[] { (Hourly, "hour"), (Users, "day"), (Sessions, "day"), (Funnel, "day"), (Durations, "hour"), (Messages, "day") })
+        foreach (var (rollup, column) in new[] { (Hourly, "hour"), (Users, "day"), (Sessions, "day"), (Funnel, "day"), (Durations, "hour"), (Messages, "day"), (StepUsers, "day") })
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -474,6 +516,43 @@ internal sealed class SqliteRollups(string table)
         }
 
         return new UsageAggregates(hourly, users, sessions, durations) { MessageLengths = messages, ConversationDurations = conversations };
+    }
+
+    /// <summary>
+    /// A configured funnel over whole days (the query's), from the daily session counts and the users' set; null when the
+    /// rollups were not counted for all of its steps in its unit.
+    /// </summary>
+    public async Task<IReadOnlyList<FunnelStepCount>?> CountFunnelAsync(SqliteConnection connection, FunnelDefinition funnel, UsageQuery query, CancellationToken cancellationToken)
+    {
+        if (CountedSteps(connection) is not { } key || key != steps.Key || !steps.Covers(funnel))
+        {
+            return null;
+        }
+
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var byUser = funnel.CountBy == FunnelUnit.User;
+        using var command = connection.CreateCommand();
+        command.CommandText = (byUser
+            ? $"SELECT action, COUNT(DISTINCT user_hash) FROM {StepUsers}"
+            : $"SELECT action, SUM(sessions) FROM {Funnel}")
+            + $" WHERE day >= $from AND day <= $until{(query.AppName is null ? "" : " AND app_name = $app")} AND action IN (SELECT value FROM json_each($steps)) GROUP BY action";
+        command.Parameters.AddWithValue("$from", Day(DateOnly.FromDateTime(query.Since.UtcDateTime)));
+        command.Parameters.AddWithValue("$until", Day(DateOnly.FromDateTime(query.Until.AddTicks(-1).UtcDateTime)));
+        command.Parameters.AddWithValue("$steps", System.Text.Json.JsonSerializer.Serialize(funnel.Steps));
+        if (query.AppName is not null)
+        {
+            command.Parameters.AddWithValue("$app", query.AppName);
+        }
+
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, counts.GetValueOrDefault(action))).ToList();
     }
 
     private static async IAsyncEnumerable<SqliteDataReader> ReadRows(SqliteConnection connection, string sql, object from, object until, string? app,

@@ -11,4 +11,7 @@ public sealed class SqliteStoreOptions
 
     /// <summary>The table: a name, or <c>main.name</c>. Default: <see cref="UsageTrackingOptions.TableName"/>.</summary>
     public string? TableName { get; set; }
+
+    /// <summary>The funnels whose steps the rollups count as rows are written. Default: <see cref="UsageTrackingOptions.Funnels"/>.</summary>
+    public IReadOnlyList<Analytics.FunnelDefinition>? Funnels { get; set; }
 }

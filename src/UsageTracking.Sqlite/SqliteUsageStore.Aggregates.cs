@@ -25,6 +25,17 @@ public sealed partial class SqliteUsageStore
         return builder.Build();
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<FunnelStepCount>?> CountFunnelAsync(FunnelDefinition funnel, UsageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(funnel);
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        return query.User is null && RollupsCurrent(connection)
+            ? await _rollups.CountFunnelAsync(connection, funnel, query, cancellationToken).ConfigureAwait(false)
+            : null;
+    }
+
     /// <summary>Recomputes every rollup from the usage table's rows: after rows were written or deleted by other tools.</summary>
     public async Task RebuildRollupsAsync(CancellationToken cancellationToken = default)
     {

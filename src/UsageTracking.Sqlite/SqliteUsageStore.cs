@@ -15,7 +15,7 @@ namespace UsageTracking.Sqlite;
 /// The parts: schema (<c>.Schema.cs</c>), writes (<c>.Write.cs</c>), reads (<c>.Read.cs</c>), aggregates (<c>.Aggregates.cs</c>),
 /// retention and erasure (<c>.Retention.cs</c>).
 /// </summary>
-public sealed partial class SqliteUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention, IUsageRollups
+public sealed partial class SqliteUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention, IUsageRollups, IUsageFunnelCounts
 {
     internal const string TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff";
 
@@ -37,7 +37,9 @@ public sealed partial class SqliteUsageStore : IUsageStore, IUsageReader, IUsage
     /// <param name="tableName">The table: a name, or <c>main.name</c>.</param>
     /// <param name="logger">For schema messages; null for none.</param>
     /// <param name="timeProvider">The clock; the system clock by default.</param>
-    public SqliteUsageStore(string pathOrConnectionString, string tableName = "central_app_usage", ILogger? logger = null, TimeProvider? timeProvider = null)
+    /// <param name="funnels">The configured funnels whose steps the rollups count as rows are written (<see cref="IUsageFunnelCounts"/>).</param>
+    public SqliteUsageStore(string pathOrConnectionString, string tableName = "central_app_usage", ILogger? logger = null, TimeProvider? timeProvider = null,
+        IReadOnlyList<FunnelDefinition>? funnels = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrConnectionString);
         _time = timeProvider ?? TimeProvider.System;
@@ -62,7 +64,7 @@ public sealed partial class SqliteUsageStore : IUsageStore, IUsageReader, IUsage
 
         TableName = parts[^1];
         _table = Quote(TableName);
-        _rollups = new SqliteRollups(TableName);
+        _rollups = new SqliteRollups(TableName, new FunnelSteps(funnels));
         _logger = logger ?? NullLogger<SqliteUsageStore>.Instance;
         SqlSource = new UsageSqlSource(new SqliteSqlSource(DatabasePath, TableName, ExpectedColumns));
     }
@@ -72,7 +74,7 @@ public sealed partial class SqliteUsageStore : IUsageStore, IUsageReader, IUsage
     /// <param name="logger">For schema messages; null for none.</param>
     /// <param name="timeProvider">The clock; the system clock by default.</param>
     public SqliteUsageStore(SqliteStoreOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
-        : this(Required(options).ConnectionString!, options.TableName ?? "central_app_usage", logger, timeProvider)
+        : this(Required(options).ConnectionString!, options.TableName ?? "central_app_usage", logger, timeProvider, options.Funnels)
     {
     }
 

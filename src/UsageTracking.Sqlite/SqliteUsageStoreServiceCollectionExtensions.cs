@@ -33,6 +33,7 @@ public static class SqliteUsageStoreServiceCollectionExtensions
             var settings = tracking.Value;
             o.ConnectionString ??= string.IsNullOrWhiteSpace(settings.ConnectionString) ? Path.Combine(settings.DataDirectory, "usage.db") : settings.ConnectionString;
             o.TableName ??= settings.TableName;
+            o.Funnels ??= settings.Funnels;
         });
         services.TryAddSingleton(sp => new SqliteUsageStore(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger<SqliteUsageStore>(), sp.GetService<TimeProvider>()));
@@ -41,6 +42,7 @@ public static class SqliteUsageStoreServiceCollectionExtensions
         services.TryAddSingleton<IUsageAggregates>(sp => sp.GetRequiredService<SqliteUsageStore>());
         services.TryAddSingleton<IUsageRetention>(sp => sp.GetRequiredService<SqliteUsageStore>());
         services.TryAddSingleton<IUsageRollups>(sp => sp.GetRequiredService<SqliteUsageStore>());
+        services.TryAddSingleton<IUsageFunnelCounts>(sp => sp.GetRequiredService<SqliteUsageStore>());
         services.TryAddSingleton<IUsageSqlSource>(sp => sp.GetRequiredService<SqliteUsageStore>().SqlSource);
         services.AddSingleton(new UsageStoreRegistration("sqlite"));
         return services;

@@ -64,7 +64,8 @@ public static class UsageTrackingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageTrackingOptions>, StoreMatchesSettings>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetService<IUsageReader>() is { } reader
-            ? new UsageAnalytics(reader, sp.GetService<IUsageAggregates>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<UsageTrackingOptions>>().Value.Funnels)
+            ? new UsageAnalytics(reader, sp.GetService<IUsageAggregates>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<UsageTrackingOptions>>().Value.Funnels,
+                sp.GetService<IUsageFunnelCounts>())
             : throw new InvalidOperationException($"The usage store ({sp.GetRequiredService<IUsageStore>().Description}) cannot read events back, so there are no stats or dashboards for it."));
         services.TryAddSingleton(sp =>
         {

@@ -15,6 +15,11 @@ public sealed class AggregateBuilder
     private readonly Dictionary<(DateTimeOffset Hour, int Bucket), long> _durations = [];
     private readonly Dictionary<(DateOnly Day, int Bucket), (long Messages, long Characters)> _messages = [];
     private readonly Dictionary<string, (DateTimeOffset First, DateTimeOffset Last)> _conversations = new(StringComparer.Ordinal);
+    private readonly HashSet<(DateOnly Day, string Action, string Unit)> _stepUsers = [];
+    private readonly FunnelSteps _steps;
+
+    /// <summary>A builder counting the sessions and users of <paramref name="steps"/> (by default the SQL editing funnel's).</summary>
+    public AggregateBuilder(FunnelSteps? steps = null) => _steps = steps ?? FunnelSteps.Default;
 
     /// <summary>Events added so far.</summary>
     public long Count { get; private set; }
@@ -51,9 +56,14 @@ public sealed class AggregateBuilder
         ref var user = ref CollectionsMarshal.GetValueRefOrAddDefault(_users, (day, e.User ?? ""), out _);
         user = (user.Events + 1, user.Errors + (e.IsError ? 1 : 0));
 
-        if (e.SessionId is { Length: > 0 } session && UsageActions.IsFunnelStep(action))
+        if (e.SessionId is { Length: > 0 } session && _steps.CountsSessions(action))
         {
             _sessions.Add((day, action, session));
+        }
+
+        if (_steps.CountsUsers(action) && FunnelSteps.UserUnit(e) is { } unit)
+        {
+            _stepUsers.Add((day, action, unit));
         }
 
         // Properties are read only for the few actions that carry these figures: the JSON of every other event is left alone.
@@ -86,6 +96,9 @@ public sealed class AggregateBuilder
 
     /// <summary>Distinct (day, action, session) triples seen, for stores that keep them as rows.</summary>
     public IReadOnlyCollection<(DateOnly Day, string Action, string Session)> SessionSteps => _sessions;
+
+    /// <summary>Distinct (day, action, user or channel) triples of the steps counted by user, for stores that keep them as rows.</summary>
+    public IReadOnlyCollection<(DateOnly Day, string Action, string Unit)> StepUsers => _stepUsers;
 
     /// <summary>Each conversation seen (the <c>session_id</c> of a chat message) with its first and last message, for stores that keep them as rows.</summary>
     public IReadOnlyDictionary<string, (DateTimeOffset First, DateTimeOffset Last)> Conversations => _conversations;
@@ -121,6 +134,37 @@ public sealed class AggregateBuilder
             using var document = JsonDocument.Parse(json);
             return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var element)
                 && element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var number) && double.IsFinite(number) ? number : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A string from the event's properties (the dictionary, or the JSON a store read back), or null.</summary>
+    public static string? Text(UsageEvent e, string key)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Properties is { } properties)
+        {
+            return properties.TryGetValue(key, out var value) ? value switch
+            {
+                string text => text,
+                JsonElement { ValueKind: JsonValueKind.String } j => j.GetString(),
+                _ => null,
+            } : null;
+        }
+
+        if (e.PropertiesJson is not { Length: > 0 } json || !json.Contains(key, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var element)
+                && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
         }
         catch (JsonException)
         {

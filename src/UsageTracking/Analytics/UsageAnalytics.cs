@@ -12,19 +12,23 @@ public sealed class UsageAnalytics
     private readonly IUsageAggregates? _aggregates;
     private readonly TimeProvider _time;
     private readonly IReadOnlyList<FunnelDefinition> _funnels;
+    private readonly IUsageFunnelCounts? _funnelCounts;
 
     /// <summary>Reads through <paramref name="reader"/>, and through <paramref name="aggregates"/> where they answer.</summary>
     /// <param name="reader">Reads events back.</param>
     /// <param name="aggregates">The store's aggregates; null only for a store that has none (every figure is then folded from events).</param>
     /// <param name="time">The clock; the system clock by default.</param>
     /// <param name="funnels">The funnels of <see cref="UsageTrackingOptions.Funnels"/>, shown on the dashboards of their apps.</param>
-    public UsageAnalytics(IUsageReader reader, IUsageAggregates? aggregates, TimeProvider? time = null, IReadOnlyList<FunnelDefinition>? funnels = null)
+    /// <param name="funnelCounts">The store's own funnel counts, where it keeps them; null to count every funnel from its steps' events.</param>
+    public UsageAnalytics(IUsageReader reader, IUsageAggregates? aggregates, TimeProvider? time = null, IReadOnlyList<FunnelDefinition>? funnels = null,
+        IUsageFunnelCounts? funnelCounts = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         _reader = reader;
         _aggregates = aggregates;
         _time = time ?? TimeProvider.System;
         _funnels = funnels ?? [];
+        _funnelCounts = funnelCounts;
     }
 
     /// <summary>Whether the store answers aggregates itself (fast at any size) rather than having every event read back.</summary>
@@ -79,45 +83,40 @@ public sealed class UsageAnalytics
     }
 
     /// <summary>
-    /// A funnel over <paramref name="query"/>'s range, counted from its steps' events alone (rare steps, such as a bot's
-    /// onboarding, read few rows; the SQL editing funnel of every dashboard comes from the rollups instead).
+    /// A funnel over the whole UTC days <paramref name="query"/> covers (<see cref="FunnelDefinition"/> says how each unit
+    /// counts): from the store's own counts when it keeps this funnel's steps (<see cref="IUsageFunnelCounts"/>; a few rows at
+    /// any size), else from its steps' events, which read every row of those steps in the range.
     /// </summary>
     public async Task<FunnelCounts> CountFunnelAsync(FunnelDefinition funnel, UsageQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(funnel);
         ArgumentNullException.ThrowIfNull(query);
-        var reached = funnel.Steps.ToDictionary(s => s, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        await foreach (var e in _reader.ReadEventsAsync(query with { Actions = funnel.Steps }, cancellationToken).ConfigureAwait(false))
+        var since = query.Since.UtcDateTime.Date;
+        var days = query with
         {
-            if (reached.TryGetValue(e.Action, out var units) && Unit(funnel.CountBy, e) is { Length: > 0 } unit)
+            Since = new DateTimeOffset(since, TimeSpan.Zero),
+            Until = new DateTimeOffset(query.Until.AddTicks(-1).UtcDateTime.Date.AddDays(1), TimeSpan.Zero),
+        };
+        if (query.User is null && _funnelCounts is not null
+            && await _funnelCounts.CountFunnelAsync(funnel, days, cancellationToken).ConfigureAwait(false) is { } counted)
+        {
+            return new FunnelCounts(funnel.Name, funnel.CountBy, counted);
+        }
+
+        // Sessions count once a day (as the store's daily counts do), users once in the range.
+        var reached = funnel.Steps.Distinct(StringComparer.Ordinal).ToDictionary(s => s, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
+        await foreach (var e in _reader.ReadEventsAsync(days with { Actions = funnel.Steps }, cancellationToken).ConfigureAwait(false))
+        {
+            var unit = funnel.CountBy == FunnelUnit.Session
+                ? e.SessionId is { Length: > 0 } session ? $"{e.Timestamp.UtcDateTime:yyyy-MM-dd} {session}" : null
+                : FunnelSteps.UserUnit(e);
+            if (unit is not null && reached.TryGetValue(e.Action, out var units))
             {
                 units.Add(unit);
             }
         }
 
         return new FunnelCounts(funnel.Name, funnel.CountBy, funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, reached[action].Count)).ToList());
-    }
-
-    private static string? Unit(FunnelUnit unit, UsageEvent e)
-    {
-        if (unit == FunnelUnit.Session)
-        {
-            return e.SessionId;
-        }
-
-        if (e.User is { Length: > 0 } user)
-        {
-            return user;
-        }
-
-        // A bot's step tracked without a user (a channel's first dataset sync) counts its channel, as the onboarding analysis does.
-        if (e.PropertiesJson is { } json && System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject properties
-            && properties["channel_id"] is System.Text.Json.Nodes.JsonValue channel && channel.TryGetValue<string>(out var id))
-        {
-            return "channel:" + id;
-        }
-
-        return null;
     }
 
     /// <summary>When the newest event was tracked (null for an empty table).</summary>

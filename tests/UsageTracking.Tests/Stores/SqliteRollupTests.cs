@@ -89,6 +89,29 @@ public sealed class SqliteRollupTests : IDisposable
     }
 
     [Fact]
+    public async Task AFunnelConfiguredLater_IsCountedFromTheRowsAtTheNextStart_AndThenAnsweredByTheRollups()
+    {
+        FunnelDefinition funnel = new() { Name = "Chat", CountBy = FunnelUnit.User, Steps = [Actions.NewConversation, Actions.NewReply] };
+        var days = new UsageQuery(Start, Start.AddDays(10));
+        await using (var store = new SqliteUsageStore(_folder.Database))
+        {
+            await store.WriteBatchAsync(Events(3_000, 9), default);
+            // Not configured when these rows were written: the store says it cannot count it.
+            Assert.Null(await store.CountFunnelAsync(funnel, days, default));
+        }
+
+        await using var reopened = new SqliteUsageStore(_folder.Database, funnels: [funnel]);
+        await reopened.EnsureSchemaAsync(true, default);
+        await reopened.WriteBatchAsync(Events(500, 10), default);
+        var counted = await reopened.CountFunnelAsync(funnel, days, default);
+        var fromEvents = await new UsageAnalytics(reopened, reopened).CountFunnelAsync(funnel, days);
+        Assert.NotNull(counted);
+        Assert.Equal(fromEvents.Steps, counted);
+        Assert.All(counted, s => Assert.InRange(s.Count, 1, 12));
+        await AssertRollupsMatchRows(reopened);
+    }
+
+    [Fact]
     public async Task RollupsFromBeforeTheStateTable_AreReadSafely_AndRebuiltAtTheNextStart()
     {
         var events = Events(1_000, 7);

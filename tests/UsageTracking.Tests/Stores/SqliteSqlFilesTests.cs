@@ -36,7 +36,7 @@ public sealed class SqliteSqlFilesTests : IDisposable
             await store.EnsureSchemaAsync(true, default);
         }
 
-        foreach (var table in new[] { "hourly", "user_daily", "session_daily", "funnel_daily", "duration_hourly", "message_daily", "conversation", "rollup_state" })
+        foreach (var table in new[] { "hourly", "user_daily", "session_daily", "funnel_daily", "duration_hourly", "message_daily", "conversation", "step_user_daily", "rollup_state" })
         {
             Assert.Equal(Describe(_folder.File("rollups-store.db"), $"central_app_usage_{table}"), Describe(fromFile, $"central_app_usage_{table}"));
         }

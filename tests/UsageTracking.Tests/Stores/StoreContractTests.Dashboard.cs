@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using UsageTracking.Analytics;
 using UsageTracking.Tests.Support;
 
@@ -220,6 +221,65 @@ public abstract partial class StoreContractTests
         }
 
         Assert.Equal([Actions.ExecuteSql, Actions.FirstDatasetSync, Actions.FirstDatasetSync, Actions.ExecuteSql], read);
+    }
+
+    [Fact]
+    public async Task ConfiguredFunnels_CountedByTheStoreAsItWrites_EqualTheCountsFromTheirEvents()
+    {
+        FunnelDefinition[] funnels =
+        [
+            new() { Name = "Onboarding", App = "csbot", CountBy = FunnelUnit.User,
+                    Steps = [Actions.OrganizationCreated, Actions.ConnectionSetupSucceeded, Actions.FirstDatasetSync, Actions.FirstSuccessfulQuery] },
+            new() { Name = "Ask and run", Steps = [Actions.GenerateQuestion, Actions.ExecuteSql] },
+        ];
+        var store = Resolve(services =>
+        {
+            services.Configure<UsageTrackingOptions>(o => o.Funnels = [.. funnels]);
+            AddStore(services, Table);
+        });
+        await store.EnsureSchemaAsync(true, default);
+        UsageEvent Bot(string user, string action, DateTimeOffset at, string? channel = null) =>
+            Event(user, action, at, "csbot", b => b.PropertiesJson = channel is null ? null : $$"""{"channel_id":"{{channel}}"}""");
+        UsageEvent Ask(string action, DateTimeOffset at, string session) => Event("ann@example.com", action, at, "csbot", b => b.SessionId = session);
+        await store.WriteBatchAsync(
+        [
+            // Ann goes all the way (and creates a second organization on Tuesday: still one user); Ben stops after the
+            // connection; a channel's dataset sync tracked without a user counts that channel; Cy only signs up.
+            Bot("ann@example.com", Actions.OrganizationCreated, Monday.AddHours(8)), Bot("ann@example.com", Actions.ConnectionSetupSucceeded, Monday.AddHours(9)),
+            Bot("ann@example.com", Actions.FirstDatasetSync, Monday.AddHours(10)), Bot("ann@example.com", Actions.FirstSuccessfulQuery, Monday.AddHours(11)),
+            Bot("ann@example.com", Actions.OrganizationCreated, Monday.AddDays(1).AddHours(8)),
+            Bot("ben@example.com", Actions.OrganizationCreated, Monday.AddHours(8)), Bot("ben@example.com", Actions.ConnectionSetupSucceeded, Monday.AddHours(9)),
+            Bot("", Actions.FirstDatasetSync, Monday.AddHours(12), channel: "C-ben"), Bot("cy@example.com", Actions.OrganizationCreated, Monday.AddHours(13)),
+            Event("dan@example.com", Actions.OrganizationCreated, Monday.AddHours(9), "other-bot"),
+            // Sessions count once a day: s1 asks on both days; s3 asks before midnight and runs after it.
+            Ask(Actions.GenerateQuestion, Monday.AddHours(9), "s1"), Ask(Actions.ExecuteSql, Monday.AddHours(9).AddMinutes(1), "s1"),
+            Ask(Actions.GenerateQuestion, Monday.AddHours(10), "s2"), Ask(Actions.GenerateQuestion, Monday.AddHours(23).AddMinutes(50), "s3"),
+            Ask(Actions.ExecuteSql, Monday.AddDays(1).AddMinutes(10), "s3"), Ask(Actions.GenerateQuestion, Monday.AddDays(1).AddHours(8), "s1"),
+        ], default);
+        var range = new UsageQuery(Monday.AddHours(7), Now.AddTicks(1), "csbot");
+        long[][] expected = [[3, 2, 2, 1], [4, 2]];
+
+        var fromEvents = new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now));
+        var byStore = new UsageAnalytics(store.Reader, store.Aggregates, new FixedTime(Now), funnels, store.FunnelCounts);
+        for (var i = 0; i < funnels.Length; i++)
+        {
+            Assert.Equal(expected[i], (await fromEvents.CountFunnelAsync(funnels[i], range)).Steps.Select(s => s.Count));
+            Assert.Equal(expected[i], (await byStore.CountFunnelAsync(funnels[i], range)).Steps.Select(s => s.Count));
+            if (store.FunnelCounts is { } counts)
+            {
+                // A store that offers the capability answers for the funnels it was configured with (whole days of the range).
+                var own = await counts.CountFunnelAsync(funnels[i], range with { Since = Monday, Until = Monday.AddDays(2) }, default);
+                Assert.NotNull(own);
+                Assert.Equal(expected[i], own.Select(s => s.Count));
+            }
+        }
+
+        // A funnel the store was not configured with is left to the events.
+        var other = new FunnelDefinition { Name = "Other", Steps = [Actions.SqlQuery, Actions.EditSql] };
+        if (store.FunnelCounts is { } anyCounts && await anyCounts.CountFunnelAsync(other, range, default) is { } answered)
+        {
+            Assert.Equal([0L, 0L], answered.Select(s => s.Count));
+        }
     }
 
     [Fact]

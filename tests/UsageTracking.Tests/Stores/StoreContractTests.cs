@@ -56,7 +56,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
         return new StoreUnderTest(provider.GetRequiredService<IUsageStore>(), provider.GetRequiredService<IUsageReader>(),
-            provider.GetRequiredService<IUsageRetention>(), provider.GetService<IUsageAggregates>(), time);
+            provider.GetRequiredService<IUsageRetention>(), provider.GetService<IUsageAggregates>(), time)
+        {
+            FunnelCounts = provider.GetService<IUsageFunnelCounts>(),
+        };
     }
 
     protected static UsageEvent Event(string user, string action, DateTimeOffset at, string app = "contract", Action<UsageEventBuilder>? more = null)
@@ -72,6 +75,8 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     /// <summary>A store's capabilities, as DI hands them to consumers.</summary>
     private sealed record StoreUnderTest(IUsageStore Store, IUsageReader Reader, IUsageRetention Retention, IUsageAggregates? Aggregates, TimeProvider? Time)
     {
+        public IUsageFunnelCounts? FunnelCounts { get; init; }
+
         public UsageAnalytics Analytics => new(Reader, Aggregates, Time);
 
         public Task<StoreSchemaMode> EnsureSchemaAsync(bool allowUpgrade, CancellationToken cancellationToken) => Store.EnsureSchemaAsync(allowUpgrade, cancellationToken);

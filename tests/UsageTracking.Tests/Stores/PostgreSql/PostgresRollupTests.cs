@@ -38,6 +38,30 @@ public sealed class PostgresRollupTests(PostgresServer server)
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task AFunnelConfiguredLater_IsCountedFromTheRowsAtTheNextStart_AndThenAnsweredByTheRollups()
+    {
+        Analytics.FunnelDefinition funnel = new() { Name = "Chat", CountBy = Analytics.FunnelUnit.User, Steps = [Actions.NewConversation, Actions.NewReply] };
+        var days = new UsageQuery(Start, Start.AddDays(10));
+        await using (var store = new PostgresUsageStore(server.ConnectionString, _table))
+        {
+            await store.EnsureSchemaAsync(true, default);
+            await store.WriteBatchAsync(RollupSample.Events(Start, 3_000, 13), default);
+            Assert.Null(await store.CountFunnelAsync(funnel, days, default));
+        }
+
+        await using var reopened = new PostgresUsageStore(server.ConnectionString, _table, funnels: [funnel]);
+        await reopened.EnsureSchemaAsync(true, default);
+        await reopened.WriteBatchAsync(RollupSample.Events(Start, 500, 14), default);
+        // Erasure takes a user's step rows with it.
+        await reopened.DeleteUsersAsync(["user5@example.com"], default);
+        var counted = await reopened.CountFunnelAsync(funnel, days, default);
+        var fromEvents = await new Analytics.UsageAnalytics(reopened, reopened).CountFunnelAsync(funnel, days);
+        Assert.NotNull(counted);
+        Assert.Equal(fromEvents.Steps, counted);
+        Assert.All(counted, s => Assert.InRange(s.Count, 1, 11));
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task RollupsFromBeforeTheChatFigures_AreCompletedAndRecountedAtTheNextStart()
     {
         await using (var store = new PostgresUsageStore(server.ConnectionString, _table))
