@@ -40,16 +40,20 @@ public sealed partial class DatabricksUsageStore
         {
             var extended = Has("duration_ms") && Has("input_tokens");
             var (where, parameters) = Where(hours);
+            // Hours as offsets from the range's first (three digits, not six) and sums to the microsecond: the hourly part is
+            // the largest of the dashboard's results, and these are most of its bytes.
+            var firstHour = hours.Since.ToUnixTimeSeconds() / 3600;
+            parameters.Add(new StatementParameter("first_hour", firstHour.ToString(System.Globalization.CultureInfo.InvariantCulture), "BIGINT"));
             var ttft = Has("properties")
                 ? $"CASE WHEN action = '{Actions.TokenUsage}' AND {Number(ConversationBuckets.TimeToFirstTokenKey)} >= 0 THEN {Number(ConversationBuckets.TimeToFirstTokenKey)} END"
                 : "CAST(NULL AS DOUBLE)";
-            // Each hour as "hour,events,errors,duration_count,duration_sum,input_tokens,output_tokens,cost,ttft_count,ttft_sum"
+            // Each hour as "hour offset,events,errors,duration_count,duration_sum,input_tokens,output_tokens,cost,ttft_count,ttft_sum"
             // (cost and the time to first token empty when 0).
             var result = await RunAsync("aggregate_hourly", $"""
-                SELECT action, model, concat_ws(';', collect_list(concat_ws(',', CAST(hour_index AS STRING), CAST(events AS STRING), CAST(errors AS STRING),
-                       CAST(duration_count AS STRING), CAST(duration_sum AS STRING), CAST(input_tokens AS STRING), CAST(output_tokens AS STRING),
+                SELECT action, model, concat_ws(';', collect_list(concat_ws(',', CAST(hour_index - :first_hour AS STRING), CAST(events AS STRING), CAST(errors AS STRING),
+                       CAST(duration_count AS STRING), CAST(round(duration_sum, 3) AS STRING), CAST(input_tokens AS STRING), CAST(output_tokens AS STRING),
                        if(cost_usd = 0, '', CAST(cost_usd AS STRING)), if(ttft_count = 0, '', CAST(ttft_count AS STRING)),
-                       if(ttft_count = 0, '', CAST(ttft_sum AS STRING))))) AS hours
+                       if(ttft_count = 0, '', CAST(round(ttft_sum, 3) AS STRING))))) AS hours
                 FROM (SELECT {Hour}, action, {(Has("model") ? "coalesce(model, '')" : "''")} AS model, count(*) AS events,
                              count_if({error}) AS errors,
                              {(extended
@@ -65,7 +69,7 @@ public sealed partial class DatabricksUsageStore
                 var model = result.Value(row, "model") as string ?? "";
                 foreach (var f in Packed(result.Value(row, "hours") as string, 10))
                 {
-                    hourly.Add(new HourlyActivity(HourOf(PackedLong(f[0])), action, model, PackedLong(f[1]), PackedLong(f[2]), PackedLong(f[3]), PackedDouble(f[4]),
+                    hourly.Add(new HourlyActivity(HourOf(firstHour + PackedLong(f[0])), action, model, PackedLong(f[1]), PackedLong(f[2]), PackedLong(f[3]), PackedDouble(f[4]),
                         PackedLong(f[5]), PackedLong(f[6]), PackedDecimal(f[7])) { TtftCount = PackedLong(f[8]), TtftSum = PackedDouble(f[9]) });
                 }
             }
@@ -160,6 +164,33 @@ public sealed partial class DatabricksUsageStore
         }
 
         return new UsageAggregates(hourly, users, sessions, durations) { MessageLengths = messages, ConversationDurations = conversations };
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One GROUP BY on the warehouse over the steps' rows of the query's days; nothing is kept as rows are written.</remarks>
+    public async Task<IReadOnlyList<FunnelStepCount>?> CountFunnelAsync(FunnelDefinition funnel, UsageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(funnel);
+        ArgumentNullException.ThrowIfNull(query);
+        var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false);
+        if (columns is null)
+        {
+            return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, 0)).ToList();
+        }
+
+        var (where, parameters) = Where(query with { User = null, Actions = funnel.Steps });
+        var session = columns.Contains("session_id") ? "nullif(session_id, '')" : "CAST(NULL AS STRING)";
+        var channel = columns.Contains("properties") ? $"concat('channel:', get_json_object(properties, '$.{ChatProperties.ChannelId}'))" : "CAST(NULL AS STRING)";
+        // Sessions once a day, users (or a user-less step's channel) once in the range: count(DISTINCT …) skips NULLs.
+        var result = await RunAsync("count_funnel", $"""
+            SELECT action, count(DISTINCT day_index, session) AS sessions, count(DISTINCT unit) AS users
+            FROM (SELECT action, {DayIndex("timestamp")}, {session} AS session, coalesce(nullif(user, ''), {channel}) AS unit
+                  FROM {_table} WHERE {where})
+            GROUP BY action
+            """, parameters, cancellationToken).ConfigureAwait(false);
+        var counts = result.Rows.ToDictionary(row => result.Value(row, "action") as string ?? "",
+            row => Long(result, row, funnel.CountBy == FunnelUnit.User ? "users" : "sessions"), StringComparer.Ordinal);
+        return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, counts.GetValueOrDefault(action))).ToList();
     }
 
     private static string DayIndex(string column) => $"CAST(floor(unix_seconds({column}) / 86400) AS BIGINT) AS day_index";

@@ -20,7 +20,7 @@ namespace UsageTracking.Databricks;
 /// tags <c>client</c>, <c>operation</c> and <c>app</c> (the tracker's <see cref="UsageTrackingOptions.AppName"/>, never a user) —
 /// so the warehouse's query history says what each statement was for. The parts: schema (<c>.Schema.cs</c>), writes (<c>.Write.cs</c>), reads (<c>.Read.cs</c>), retention (<c>.Retention.cs</c>).
 /// </summary>
-public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention
+public sealed partial class DatabricksUsageStore : IUsageStore, IUsageReader, IUsageAggregates, IUsageRetention, IUsageFunnelCounts
 {
     private readonly StatementClient _client;
     private readonly DatabricksSqlSource _sql;

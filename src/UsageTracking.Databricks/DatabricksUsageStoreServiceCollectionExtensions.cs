@@ -66,6 +66,7 @@ public static class DatabricksUsageStoreServiceCollectionExtensions
         services.TryAddSingleton<IUsageReader>(sp => sp.GetRequiredService<DatabricksUsageStore>());
         services.TryAddSingleton<IUsageAggregates>(sp => sp.GetRequiredService<DatabricksUsageStore>());
         services.TryAddSingleton<IUsageRetention>(sp => sp.GetRequiredService<DatabricksUsageStore>());
+        services.TryAddSingleton<IUsageFunnelCounts>(sp => sp.GetRequiredService<DatabricksUsageStore>());
         services.TryAddSingleton<IUsageSqlSource>(sp => sp.GetRequiredService<DatabricksUsageStore>().SqlSource);
         services.AddSingleton(new UsageStoreRegistration("databricks"));
         return services;

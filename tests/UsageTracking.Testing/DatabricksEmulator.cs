@@ -593,9 +593,11 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                         statement.Succeed([("action", "STRING"), ("model", "STRING"), ("hours", "STRING")],
                             aggregates.Hourly.GroupBy(h => (h.Action, h.Model)).Select(g => new[]
                             {
-                                g.Key.Action, g.Key.Model, string.Join(';', g.Select(h => string.Join(',', Hour(h.Hour), $"{h.Events}", $"{h.Errors}", $"{h.DurationCount}",
-                                    N(h.DurationSum), $"{h.InputTokens}", $"{h.OutputTokens}", h.CostUsd == 0 ? "" : h.CostUsd.ToString("0.000000", CultureInfo.InvariantCulture),
-                                    h.TtftCount == 0 ? "" : $"{h.TtftCount}", h.TtftCount == 0 ? "" : N(h.TtftSum)))),
+                                g.Key.Action, g.Key.Model, string.Join(';', g.Select(h => string.Join(',',
+                                    (long.Parse(Hour(h.Hour), CultureInfo.InvariantCulture) - long.Parse(p["first_hour"]!, CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture),
+                                    $"{h.Events}", $"{h.Errors}", $"{h.DurationCount}", N(Math.Round(h.DurationSum, 3, MidpointRounding.AwayFromZero)), $"{h.InputTokens}", $"{h.OutputTokens}",
+                                    h.CostUsd == 0 ? "" : h.CostUsd.ToString("0.000000", CultureInfo.InvariantCulture),
+                                    h.TtftCount == 0 ? "" : $"{h.TtftCount}", h.TtftCount == 0 ? "" : N(Math.Round(h.TtftSum, 3, MidpointRounding.AwayFromZero))))),
                             }).ToList<string?[]>());
                         break;
                     case "aggregate_users":
@@ -624,6 +626,30 @@ public sealed class DatabricksEmulator : IAsyncDisposable
                         break;
                 }
 
+                break;
+            case "count_funnel":
+                // The warehouse's count(DISTINCT …) per step, carried out over the same rows read back.
+                var reached = new Dictionary<string, (HashSet<string> Sessions, HashSet<string> Users)>(StringComparer.Ordinal);
+                await foreach (var e in store.ReadEventsAsync(Query() with { User = null }, default))
+                {
+                    if (!reached.TryGetValue(e.Action, out var sets))
+                    {
+                        reached[e.Action] = sets = ([], []);
+                    }
+
+                    if (e.SessionId is { Length: > 0 } session)
+                    {
+                        sets.Sessions.Add($"{e.Timestamp.UtcDateTime:yyyy-MM-dd} {session}");
+                    }
+
+                    if (FunnelSteps.UserUnit(e) is { } unit)
+                    {
+                        sets.Users.Add(unit);
+                    }
+                }
+
+                statement.Succeed([("action", "STRING"), ("sessions", "LONG"), ("users", "LONG")],
+                    reached.Select(r => new[] { r.Key, $"{r.Value.Sessions.Count}", $"{r.Value.Users.Count}" }).ToList<string?[]>());
                 break;
             case "confirm_batch":
                 var ids = JsonNode.Parse(p["batch"]!)!.AsArray().Select(n => n?["event_id"]?.GetValue<string>()).Where(id => id is not null).Distinct().ToList();
