@@ -49,8 +49,9 @@ public sealed class DashboardBrowserTests(Browser browser)
         await Assertions.Expect(model.Locator("td").Nth(7)).ToHaveTextAsync("200.0");
         // Conversations: two started, one reply; both under a minute; lengths in the first, third and last buckets, mean 614.
         await Assertions.Expect(page.Locator("#panel-conversations")).ToContainTextAsync("mean message length614 characters");
-        Assert.Equal(new[] { 2, 0, 0, 0, 0 }, await page.EvaluateAsync<int[]>("Chart.getChart(document.getElementById('chart-conversation-durations')).data.datasets[0].data"));
-        Assert.Equal(new[] { 1, 0, 1, 0, 1 }, await page.EvaluateAsync<int[]>("Chart.getChart(document.getElementById('chart-message-lengths')).data.datasets[0].data"));
+        // Polled, not read once: the panels are drawn again whenever new events arrive.
+        await page.WaitForFunctionAsync("() => JSON.stringify(Chart.getChart(document.getElementById('chart-conversation-durations'))?.data.datasets[0].data) === '[2,0,0,0,0]'");
+        await page.WaitForFunctionAsync("() => JSON.stringify(Chart.getChart(document.getElementById('chart-message-lengths'))?.data.datasets[0].data) === '[1,0,1,0,1]'");
         await Assertions.Expect(page.Locator("#live-users")).ToHaveTextAsync("4");
         // The configured funnel: five sessions ran a query (s0–s4), the errors (i = 0, 10, 20) fell in s0 and s0 again: one.
         await Assertions.Expect(page.Locator("#panel-funnel-1 h3")).ToHaveTextAsync("Run, then fail (sessions)");
