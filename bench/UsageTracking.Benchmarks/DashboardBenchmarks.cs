@@ -8,7 +8,8 @@ using UsageTracking.Sqlite;
 namespace UsageTracking.Benchmarks;
 
 /// <summary>
-/// The dashboard over 10,000,000 events in the embedded store (all in the last 30 days, 500 users, 3 apps): every
+/// The dashboard over 10,000,000 events in the embedded store (all in the last 30 days, 500 users, 3 apps, the chatbot's
+/// sessions conversations with message lengths and times to first token): every
 /// panel for 30 days from the rollups, and the live update, against the store's three stats queries counted from the
 /// rows (the baseline: what reading the table itself costs). The file is built once through the store (so its
 /// rollups are the ones writes keep) and reused by later runs.
@@ -19,7 +20,13 @@ namespace UsageTracking.Benchmarks;
 public class DashboardBenchmarks
 {
     internal const int Rows = 10_000_000;
-    private static readonly Lazy<SqliteUsageStore> Loaded = new(() => SyntheticUsage.LoadAsync(Rows).GetAwaiter().GetResult());
+    // A funnel configured for the chatbot over three of its frequent steps: counted from those steps' events, or by the store as it writes.
+    private static readonly FunnelDefinition ChatFunnel = new()
+    {
+        Name = "Conversation", App = "chatbot", Steps = [UsageTracking.Actions.NewConversation, UsageTracking.Actions.NewReply, UsageTracking.Actions.ThumbsUp],
+    };
+
+    private static readonly Lazy<SqliteUsageStore> Loaded = new(() => SyntheticUsage.LoadAsync(Rows, [ChatFunnel]).GetAwaiter().GetResult());
 
     private sealed class LongInProcessConfig : ManualConfig
     {
@@ -46,6 +53,14 @@ public class DashboardBenchmarks
 
     private static UsageAnalytics Analytics => new(Loaded.Value, Loaded.Value);
 
+    [Benchmark(Description = "configured funnel of three frequent chatbot steps, 30 days, from their events")]
+    public Task<FunnelCounts> ConfiguredFunnelFromEvents() =>
+        Analytics.CountFunnelAsync(ChatFunnel, UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "chatbot"));
+
+    [Benchmark(Description = "the same funnel, counted by the store as it wrote (IUsageFunnelCounts)")]
+    public Task<FunnelCounts> ConfiguredFunnelFromRollups() =>
+        new UsageAnalytics(Loaded.Value, Loaded.Value, null, [ChatFunnel], Loaded.Value).CountFunnelAsync(ChatFunnel, UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "chatbot"));
+
     [Benchmark(Description = "live update (today's counts + 10 newest)")]
     public Task<LiveSnapshot> Live() => Analytics.GetLiveAsync(null);
 }
@@ -63,12 +78,18 @@ internal static class SyntheticUsage
         (UsageTracking.Actions.DatabaseError, 1), (UsageTracking.Actions.LlmError, 1), (UsageTracking.Actions.TokenUsage, 6),
     ];
 
-    public static string PathFor(int rows) => Path.Combine(Path.GetTempPath(), "usage-bench", $"dashboard-{rows}-v2.db");
+    // The chatbot's sessions are conversations: a new_conversation, then replies, model calls and thumbs.
+    private static readonly (string Action, int Weight)[] ChatActions =
+    [
+        (UsageTracking.Actions.NewReply, 60), (UsageTracking.Actions.TokenUsage, 30), (UsageTracking.Actions.ThumbsUp, 6), (UsageTracking.Actions.ThumbsDown, 4),
+    ];
 
-    public static async Task<SqliteUsageStore> LoadAsync(int rows)
+    public static string PathFor(int rows) => Path.Combine(Path.GetTempPath(), "usage-bench", $"dashboard-{rows}-v3.db");
+
+    public static async Task<SqliteUsageStore> LoadAsync(int rows, IReadOnlyList<FunnelDefinition>? funnels = null)
     {
         var path = PathFor(rows);
-        var store = new SqliteUsageStore(path);
+        var store = new SqliteUsageStore(path, funnels: funnels);
         if (File.Exists(path) && (await store.GetExtentAsync(null, default)).Rows == rows)
         {
             // As the app's writer does at start: brings rollups written by an older version of the store up to date.
@@ -82,7 +103,7 @@ internal static class SyntheticUsage
             File.Delete(file);
         }
 
-        store = new SqliteUsageStore(path);
+        store = new SqliteUsageStore(path, funnels: funnels);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var batch = new List<UsageEvent>(10_000);
         foreach (var e in Generate(rows, DateTimeOffset.UtcNow))
@@ -103,7 +124,6 @@ internal static class SyntheticUsage
     public static IEnumerable<UsageEvent> Generate(int rows, DateTimeOffset now)
     {
         var random = new Random(42);
-        var totalWeight = Actions.Sum(a => a.Weight);
         var start = now.AddDays(-30).AddMinutes(1);
         var span = (now - start).Ticks;
         var session = "";
@@ -114,23 +134,15 @@ internal static class SyntheticUsage
                 session = $"s{i / 8:x}";
             }
 
-            var roll = random.Next(totalWeight);
-            var action = Actions[0].Action;
-            foreach (var (name, weight) in Actions)
-            {
-                if ((roll -= weight) < 0)
-                {
-                    action = name;
-                    break;
-                }
-            }
-
+            var app = (i / 8) % 3 == 0 ? 1 : (i / 8) % 5 == 0 ? 2 : 0;
+            var action = app == 1 && i % 8 == 0 ? UsageTracking.Actions.NewConversation : Pick(random, app == 1 ? ChatActions : Actions);
             var tokens = action == UsageTracking.Actions.TokenUsage;
+            var message = action is UsageTracking.Actions.NewConversation or UsageTracking.Actions.NewReply;
             yield return new UsageEvent
             {
                 EventId = Guid.CreateVersion7(start.AddTicks(span / rows * i)).ToString(),
                 Timestamp = start.AddTicks(span / rows * i),
-                AppName = Apps[(i / 8) % 3 == 0 ? 1 : (i / 8) % 5 == 0 ? 2 : 0],
+                AppName = Apps[app],
                 User = $"user{(i / 8) % 500}@example.com",
                 Action = action,
                 SessionId = session,
@@ -139,8 +151,24 @@ internal static class SyntheticUsage
                 InputTokens = tokens ? random.Next(200, 4_000) : null,
                 OutputTokens = tokens ? random.Next(50, 800) : null,
                 CostUsd = tokens ? random.Next(1, 500) / 100_000m : null,
-                PropertiesJson = action == UsageTracking.Actions.ExecuteSql ? """{"source":"demo","rows":42}""" : null,
+                PropertiesJson = action == UsageTracking.Actions.ExecuteSql ? """{"source":"demo","rows":42}"""
+                    : message ? $$"""{"message_length":{{(int)Math.Exp(2 + random.NextDouble() * 5)}},"channel_id":"C{{i % 40}}"}"""
+                    : tokens && app == 1 ? $$"""{"ttft_ms":{{random.Next(150, 2_500)}}}""" : null,
             };
         }
+    }
+
+    private static string Pick(Random random, (string Action, int Weight)[] actions)
+    {
+        var roll = random.Next(actions.Sum(a => a.Weight));
+        foreach (var (name, weight) in actions)
+        {
+            if ((roll -= weight) < 0)
+            {
+                return name;
+            }
+        }
+
+        return actions[0].Action;
     }
 }

@@ -100,8 +100,8 @@ public class PostgresDrainBenchmarks
 }
 
 /// <summary>
-/// The stats query over 10,000,000 events (500 users, 20 actions, 35 days, loaded server-side through the store's
-/// triggers): the last 30 whole UTC days, as the tracker asks (read from the daily rollup), against the same range a
+/// The stats query and the dashboard over 10,000,000 events (500 users, every action in turn, 35 days, sessions of 8 rows,
+/// chat messages with lengths and model calls with times to first token, loaded server-side through the store's triggers): the last 30 whole UTC days, as the tracker asks (read from the daily rollup), against the same range a
 /// second narrower (counted from the rows: the cost without the rollup). In process, so the data is loaded once.
 /// </summary>
 [MedianColumn]
@@ -123,15 +123,20 @@ public class PostgresStatsBenchmarks
         var cluster = new PostgresCluster();
         cluster.StartAsync().GetAwaiter().GetResult();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        var store = new PostgresUsageStore(cluster.ConnectionString, "central_app_usage");
+        var store = new PostgresUsageStore(cluster.ConnectionString, "central_app_usage", funnels: [ChatFunnel]);
         store.EnsureSchemaAsync(true, default).GetAwaiter().GetResult();
         using var connection = new NpgsqlConnection(cluster.ConnectionString);
         connection.Open();
+        // Sessions of 8 consecutive rows; chat messages carry a length and model calls a time to first token, so the
+        // conversation and latency rollups have work to do.
         using var load = new NpgsqlCommand($"""
-            INSERT INTO central_app_usage ("timestamp", app_name, "user", action, event_id)
-            SELECT now() - random() * interval '35 days', 'bench', 'user' || (i % 500) || '@example.com',
-                   (ARRAY[{string.Join(", ", Actions.All.Select(a => $"'{a}'"))}])[1 + i % {Actions.All.Count}], gen_random_uuid()::text
-            FROM generate_series(1, {Rows}) AS i
+            INSERT INTO central_app_usage ("timestamp", app_name, "user", action, event_id, session_id, properties)
+            SELECT ts, 'bench', 'user' || (i % 500) || '@example.com', action, gen_random_uuid()::text, 's' || (i / 8),
+                   CASE WHEN action IN ('new_conversation', 'new_reply') THEN jsonb_build_object('message_length', (exp(2 + random() * 5))::int)
+                        WHEN action = 'token_usage' THEN jsonb_build_object('ttft_ms', 150 + (random() * 2350)::int) END
+            FROM (SELECT i, now() - random() * interval '35 days' AS ts,
+                         (ARRAY[{string.Join(", ", Actions.All.Select(a => $"'{a}'"))}])[1 + i % {Actions.All.Count}] AS action
+                  FROM generate_series(1, {Rows}) AS i) AS g
             """, connection) { CommandTimeout = 0 };
         load.ExecuteNonQuery();
         using var vacuum = new NpgsqlCommand("VACUUM ANALYZE central_app_usage", connection) { CommandTimeout = 0 };
@@ -154,4 +159,19 @@ public class PostgresStatsBenchmarks
         Analytics.GetDashboardAsync(UsageTracking.Analytics.DashboardQuery.Last(TimeSpan.FromDays(30), DateTimeOffset.UtcNow, "bench")).GetAwaiter().GetResult();
 
     private static UsageTracking.Analytics.UsageAnalytics Analytics => new(Loaded.Value.Store, Loaded.Value.Store);
+
+    // Three chat steps, each about one row in twenty: counted by the triggers as the rows were loaded, or read back.
+    private static readonly UsageTracking.Analytics.FunnelDefinition ChatFunnel = new()
+    {
+        Name = "Conversation", App = "bench", Steps = [Actions.NewConversation, Actions.NewReply, Actions.ThumbsUp],
+    };
+
+    [Benchmark(Description = "configured funnel of three chat steps, 30 days, from their events")]
+    public UsageTracking.Analytics.FunnelCounts FunnelFromEvents() =>
+        Analytics.CountFunnelAsync(ChatFunnel, UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "bench")).GetAwaiter().GetResult();
+
+    [Benchmark(Description = "the same funnel, counted by the store's triggers (IUsageFunnelCounts)")]
+    public UsageTracking.Analytics.FunnelCounts FunnelFromRollups() =>
+        new UsageTracking.Analytics.UsageAnalytics(Loaded.Value.Store, Loaded.Value.Store, null, [ChatFunnel], Loaded.Value.Store)
+            .CountFunnelAsync(ChatFunnel, UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "bench")).GetAwaiter().GetResult();
 }
