@@ -107,68 +107,47 @@ public sealed class AggregateBuilder
     /// A number from the event's properties (the dictionary, or the JSON a store read back), or null when it is missing,
     /// not a number, or the JSON cannot be read.
     /// </summary>
-    public static double? Number(UsageEvent e, string key)
+    public static double? Number(UsageEvent e, string key) => Property(e, key, value => value switch
     {
-        ArgumentNullException.ThrowIfNull(e);
-        if (e.Properties is { } properties)
-        {
-            return properties.TryGetValue(key, out var value) ? value switch
-            {
-                double d => d,
-                float f => f,
-                int i => i,
-                long l => l,
-                decimal m => (double)m,
-                JsonElement { ValueKind: JsonValueKind.Number } j => j.GetDouble(),
-                _ => null,
-            } : null;
-        }
-
-        if (e.PropertiesJson is not { Length: > 0 } json || !json.Contains(key, StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var element)
-                && element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var number) && double.IsFinite(number) ? number : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+        double d => d,
+        float f => f,
+        int i => i,
+        long l => l,
+        decimal m => (double)m,
+        JsonElement { ValueKind: JsonValueKind.Number } j when j.TryGetDouble(out var n) && double.IsFinite(n) => n,
+        _ => (double?)null,
+    });
 
     /// <summary>A string from the event's properties (the dictionary, or the JSON a store read back), or null.</summary>
-    public static string? Text(UsageEvent e, string key)
+    public static string? Text(UsageEvent e, string key) => Property(e, key, value => value switch
+    {
+        string text => text,
+        JsonElement { ValueKind: JsonValueKind.String } j => j.GetString(),
+        _ => null,
+    });
+
+    // One property by key, from the dictionary or the JSON (parsed only when it names the key), converted by "read".
+    private static T? Property<T>(UsageEvent e, string key, Func<object?, T?> read)
     {
         ArgumentNullException.ThrowIfNull(e);
         if (e.Properties is { } properties)
         {
-            return properties.TryGetValue(key, out var value) ? value switch
-            {
-                string text => text,
-                JsonElement { ValueKind: JsonValueKind.String } j => j.GetString(),
-                _ => null,
-            } : null;
+            return properties.TryGetValue(key, out var value) ? read(value) : default;
         }
 
         if (e.PropertiesJson is not { Length: > 0 } json || !json.Contains(key, StringComparison.Ordinal))
         {
-            return null;
+            return default;
         }
 
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var element)
-                && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var element) ? read(element) : default;
         }
         catch (JsonException)
         {
-            return null;
+            return default;
         }
     }
 
