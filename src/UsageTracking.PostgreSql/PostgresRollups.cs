@@ -28,6 +28,9 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
 
     public string Sessions => Name("session_daily");
 
+    /// <summary>Sessions per app, day and step, counted as the set above grows and shrinks; created last, so its presence means the whole set is there and filled.</summary>
+    public string SessionCounts => Name("funnel_daily");
+
     public string Messages => Name("message_daily");
 
     /// <summary>Users (or a user-less step's channel) that reached a step counted by user, per day.</summary>
@@ -59,8 +62,8 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
             return null;
         }
 
-        // A session counts once a day (a row of its day and step), a user once in the range.
-        var sql = (funnel.CountBy == FunnelUnit.User ? $"SELECT action, COUNT(DISTINCT unit) FROM {StepUsers}" : $"SELECT action, COUNT(*) FROM {Sessions}")
+        // A session counts once a day (the day's count of its step), a user once in the range.
+        var sql = (funnel.CountBy == FunnelUnit.User ? $"SELECT action, COUNT(DISTINCT unit) FROM {StepUsers}" : $"SELECT action, SUM(sessions)::bigint FROM {SessionCounts}")
             + $" WHERE day >= $1 AND day <= $2 AND action = ANY($3){(query.AppName is null ? "" : " AND app_name = $4")} GROUP BY action";
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue(DateOnly.FromDateTime(query.Since.UtcDateTime));
@@ -83,7 +86,7 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
         return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, counts.GetValueOrDefault(action))).ToList();
     }
 
-    /// <summary>Each conversation's first and last message; created last, so its presence means the whole set is there and filled.</summary>
+    /// <summary>Each conversation's first and last message, in Unix milliseconds (UTC).</summary>
     public string Conversations => Name("conversation");
 
     /// <summary>The rollup of the store's first versions, replaced by these.</summary>
@@ -93,11 +96,11 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
 
     private string Function(string suffix) => _prefix + PostgresUsageStore.Quote($"{table}_rollup_{suffix}");
 
-    /// <summary>Whether the rollups exist: the conversations are created last, so their presence means the whole set is there and filled.</summary>
+    /// <summary>Whether the rollups exist: the session counts are created last, so their presence means the whole set is there and filled.</summary>
     public async Task<bool> ExistAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
-        exists.Parameters.AddWithValue(Conversations);
+        exists.Parameters.AddWithValue(SessionCounts);
         return (bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -138,9 +141,14 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
             INSERT INTO {Durations} AS d (app_name, hour, bucket, events)
                 SELECT app_name, date_trunc('hour', {utc}), {Bucket}, COUNT(*) FROM {source} WHERE {Finite} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 ON CONFLICT (app_name, hour, bucket) DO UPDATE SET events = d.events + EXCLUDED.events;
-            INSERT INTO {Sessions} (app_name, day, action, session_id)
-                SELECT DISTINCT app_name, ({utc})::date, action, session_id FROM {source} WHERE action IN ({funnel}) AND session_id <> '' ORDER BY 1, 2, 3, 4
-                ON CONFLICT DO NOTHING;
+            WITH added AS (
+                INSERT INTO {Sessions} (app_name, day, action, session_id)
+                    SELECT DISTINCT app_name, ({utc})::date, action, session_id FROM {source} WHERE action IN ({funnel}) AND session_id <> '' ORDER BY 1, 2, 3, 4
+                    ON CONFLICT DO NOTHING
+                    RETURNING app_name, day, action)
+            INSERT INTO {SessionCounts} AS f (app_name, day, action, sessions)
+                SELECT app_name, day, action, COUNT(*) FROM added GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                ON CONFLICT (app_name, day, action) DO UPDATE SET sessions = f.sessions + EXCLUDED.sessions;
             INSERT INTO {StepUsers} (app_name, day, action, unit)
                 SELECT DISTINCT app_name, ({utc})::date, action, {unit} FROM {source} WHERE action IN ({userSteps}) AND {unit} IS NOT NULL ORDER BY 1, 2, 3, 4
                 ON CONFLICT DO NOTHING;
@@ -148,9 +156,9 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
                 SELECT app_name, ({utc})::date, {lengthBucket}, COUNT(*), SUM(LEAST({length}, 2147483647))::bigint FROM {source}
                 WHERE {messages} AND {length} >= 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 ON CONFLICT (app_name, day, bucket) DO UPDATE SET messages = m.messages + EXCLUDED.messages, characters = m.characters + EXCLUDED.characters;
-            INSERT INTO {Conversations} AS c (app_name, session_id, first_at, last_at)
-                SELECT app_name, session_id, MIN({utc}), MAX({utc}) FROM {source} WHERE {messages} AND session_id <> '' GROUP BY 1, 2 ORDER BY 1, 2
-                ON CONFLICT (app_name, session_id) DO UPDATE SET first_at = LEAST(c.first_at, EXCLUDED.first_at), last_at = GREATEST(c.last_at, EXCLUDED.last_at);
+            INSERT INTO {Conversations} AS c (app_name, session_id, first_ms, last_ms)
+                SELECT app_name, session_id, MIN({Ms(utc)}), MAX({Ms(utc)}) FROM {source} WHERE {messages} AND session_id <> '' GROUP BY 1, 2 ORDER BY 1, 2
+                ON CONFLICT (app_name, session_id) DO UPDATE SET first_ms = LEAST(c.first_ms, EXCLUDED.first_ms), last_ms = GREATEST(c.last_ms, EXCLUDED.last_ms);
             """;
 
         // A session leaves a step's set only when no row of its day and step is left.
@@ -182,22 +190,27 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
             DELETE FROM {Conversations} AS c
                 USING (SELECT DISTINCT app_name, session_id FROM old_rows WHERE {messages} AND session_id <> '') AS o
                 WHERE c.app_name = o.app_name AND c.session_id = o.session_id;
-            INSERT INTO {Conversations} AS c (app_name, session_id, first_at, last_at)
-                SELECT t.app_name, t.session_id, MIN({Qualified(utc)}), MAX({Qualified(utc)}) FROM {rawTable} AS t
+            INSERT INTO {Conversations} AS c (app_name, session_id, first_ms, last_ms)
+                SELECT t.app_name, t.session_id, MIN({Ms(Qualified(utc))}), MAX({Ms(Qualified(utc))}) FROM {rawTable} AS t
                 WHERE t.{messages} AND (t.app_name, t.session_id) IN (SELECT app_name, session_id FROM old_rows WHERE {messages} AND session_id <> '')
                 GROUP BY 1, 2 ORDER BY 1, 2
-                ON CONFLICT (app_name, session_id) DO UPDATE SET first_at = LEAST(c.first_at, EXCLUDED.first_at), last_at = GREATEST(c.last_at, EXCLUDED.last_at);
+                ON CONFLICT (app_name, session_id) DO UPDATE SET first_ms = LEAST(c.first_ms, EXCLUDED.first_ms), last_ms = GREATEST(c.last_ms, EXCLUDED.last_ms);
             DELETE FROM {StepUsers} AS s
                 USING (SELECT DISTINCT app_name, ({utc})::date AS day, action, {unit} AS unit FROM old_rows WHERE action IN ({userSteps}) AND {unit} IS NOT NULL) AS o
                 WHERE s.app_name = o.app_name AND s.day = o.day AND s.action = o.action AND s.unit = o.unit
                   AND NOT EXISTS (SELECT 1 FROM {rawTable} AS t WHERE t.app_name = o.app_name AND t."timestamp" >= {DayStart("o.day", shape)}
                                   AND t."timestamp" < {DayStart("o.day + 1", shape)} AND t.action = o.action
                                   AND COALESCE(NULLIF(t."user", ''), 'channel:' || (t.properties ->> '{ChatProperties.ChannelId}')) = o.unit);
-            DELETE FROM {Sessions} AS s
-                USING (SELECT DISTINCT app_name, ({utc})::date AS day, action, session_id FROM old_rows WHERE action IN ({funnel}) AND session_id <> '') AS o
-                WHERE s.app_name = o.app_name AND s.day = o.day AND s.action = o.action AND s.session_id = o.session_id
-                  AND NOT EXISTS (SELECT 1 FROM {rawTable} AS t WHERE t.app_name = o.app_name AND t."timestamp" >= {DayStart("o.day", shape)}
-                                  AND t."timestamp" < {DayStart("o.day + 1", shape)} AND t.action = o.action AND t.session_id = o.session_id);
+            WITH removed AS (
+                DELETE FROM {Sessions} AS s
+                    USING (SELECT DISTINCT app_name, ({utc})::date AS day, action, session_id FROM old_rows WHERE action IN ({funnel}) AND session_id <> '') AS o
+                    WHERE s.app_name = o.app_name AND s.day = o.day AND s.action = o.action AND s.session_id = o.session_id
+                      AND NOT EXISTS (SELECT 1 FROM {rawTable} AS t WHERE t.app_name = o.app_name AND t."timestamp" >= {DayStart("o.day", shape)}
+                                      AND t."timestamp" < {DayStart("o.day + 1", shape)} AND t.action = o.action AND t.session_id = o.session_id)
+                    RETURNING s.app_name, s.day, s.action)
+            UPDATE {SessionCounts} AS f SET sessions = f.sessions - r.n
+                FROM (SELECT app_name, day, action, COUNT(*) AS n FROM removed GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) AS r
+                WHERE f.app_name = r.app_name AND f.day = r.day AND f.action = r.action;
             """;
 
         return $$"""
@@ -237,9 +250,13 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
             INSERT INTO {{CountedSteps}} VALUES ({{Literal(steps.Key)}});
             DROP TABLE IF EXISTS {{Conversations}};
             CREATE TABLE {{Conversations}} (
-                app_name text NOT NULL, session_id text NOT NULL, first_at timestamp NOT NULL, last_at timestamp NOT NULL,
+                app_name text NOT NULL, session_id text NOT NULL, first_ms bigint NOT NULL, last_ms bigint NOT NULL,
                 PRIMARY KEY (app_name, session_id));
-            CREATE INDEX {{PostgresUsageStore.Quote($"ix_{table}_conversation_first")}} ON {{Conversations}} (first_at);
+            CREATE INDEX {{PostgresUsageStore.Quote($"ix_{table}_conversation_first")}} ON {{Conversations}} (first_ms) INCLUDE (last_ms, app_name);
+            DROP TABLE IF EXISTS {{SessionCounts}};
+            CREATE TABLE {{SessionCounts}} (
+                app_name text NOT NULL, day date NOT NULL, action text NOT NULL, sessions bigint NOT NULL,
+                PRIMARY KEY (app_name, day, action));
             {{Add(rawTable)}}
 
             CREATE OR REPLACE FUNCTION {{Function("add")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -263,7 +280,7 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
 
             CREATE OR REPLACE FUNCTION {{Function("truncate")}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
             BEGIN
-                TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Sessions}}, {{Messages}}, {{Conversations}}, {{StepUsers}};
+                TRUNCATE {{Hourly}}, {{Users}}, {{Durations}}, {{Sessions}}, {{SessionCounts}}, {{Messages}}, {{Conversations}}, {{StepUsers}};
                 RETURN NULL;
             END $fn$;
 
@@ -286,7 +303,11 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
         yield return $"DELETE FROM {Users} WHERE events <= 0 AND day < $1::date{app}";
         yield return $"DELETE FROM {Durations} WHERE events <= 0 AND hour < $1{app}";
         yield return $"DELETE FROM {Messages} WHERE messages <= 0 AND day < $1::date{app}";
+        yield return $"DELETE FROM {SessionCounts} WHERE sessions <= 0 AND day < $1::date{app}";
     }
+
+    // A UTC timestamp expression as Unix milliseconds (a timestamp without zone counts from 1970-01-01 as it reads).
+    private static string Ms(string utc) => $"floor(EXTRACT(EPOCH FROM {utc}) * 1000)::bigint";
 
     // The UTC time expression for the raw table aliased "t".
     private static string Qualified(string utc) => utc.Replace("\"timestamp\"", "t.\"timestamp\"", StringComparison.Ordinal);

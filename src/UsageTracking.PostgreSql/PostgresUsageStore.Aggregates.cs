@@ -77,7 +77,7 @@ public sealed partial class PostgresUsageStore
         {
             var funnel = string.Join(", ", UsageActions.Funnel.Select(a => $"'{a}'"));
             await using var command = rollups
-                ? Rollup(connection, $"SELECT day, action, COUNT(*) FROM {_rollups.Sessions} WHERE day >= $1 AND day <= $2{App(query, 3)} GROUP BY 1, 2",
+                ? Rollup(connection, $"SELECT day, action, SUM(sessions)::bigint FROM {_rollups.SessionCounts} WHERE day >= $1 AND day <= $2{App(query, 3)} GROUP BY 1, 2 HAVING SUM(sessions) > 0",
                     fromDay, lastDay, query.AppName)
                 : Command(connection, $"""
                     SELECT ({shape.Utc})::date, action, COUNT(DISTINCT session_id) FROM {_table}
@@ -133,27 +133,33 @@ public sealed partial class PostgresUsageStore
             }
 
             // Conversations whose first message fell on a day of the range; without rollups, as far as the range's rows tell.
-            const string Seconds = "EXTRACT(EPOCH FROM (last_at - first_at))::float8";
-            var grouped = $"SELECT first_at::date, {ConversationBuckets.SqlCase(Seconds, ConversationBuckets.Duration)}, COUNT(*), SUM({Seconds})";
+            // From the rollup's milliseconds (the covering index), or without rollups from the range's rows.
+            const string Seconds = "((last_ms - first_ms) / 1000.0)::float8";
+            var grouped = $"SELECT (first_ms / 86400000)::int, {ConversationBuckets.SqlCase(Seconds, ConversationBuckets.Duration)}, COUNT(*), SUM({Seconds})";
+            var epochMs = (long day) => (day - UnixEpochDay) * 86_400_000L;
             await using (var command = rollups
                 ? Rollup(connection, $"""
-                    {grouped} FROM {_rollups.Conversations} WHERE first_at >= $1 AND first_at < $2{App(query, 3)} GROUP BY 1, 2
-                    """, fromDay.ToDateTime(TimeOnly.MinValue), lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), query.AppName)
+                    {grouped} FROM {_rollups.Conversations} WHERE first_ms >= $1 AND first_ms < $2{App(query, 3)} GROUP BY 1, 2
+                    """, epochMs(fromDay.DayNumber), epochMs(lastDay.AddDays(1).DayNumber), query.AppName)
                 : Command(connection, $"""
-                    {grouped} FROM (SELECT MIN({shape.Utc}) AS first_at, MAX({shape.Utc}) AS last_at FROM {_table}
+                    {grouped} FROM (SELECT floor(EXTRACT(EPOCH FROM MIN({shape.Utc})) * 1000)::bigint AS first_ms,
+                                           floor(EXTRACT(EPOCH FROM MAX({shape.Utc})) * 1000)::bigint AS last_ms FROM {_table}
                                     WHERE {Where(rows.Days)} AND {MessageActions} AND session_id <> '' GROUP BY app_name, session_id) AS c GROUP BY 1, 2
                     """, rows.Days, shape))
             {
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    conversations.Add(new DailyConversationDuration(reader.GetFieldValue<DateOnly>(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetDouble(3)));
+                    conversations.Add(new DailyConversationDuration(DateOnly.FromDayNumber(UnixEpochDay + reader.GetInt32(0)), reader.GetInt32(1), reader.GetInt64(2),
+                        reader.GetDouble(3)));
                 }
             }
         }
 
         return new UsageAggregates(hourly, users, sessions, durations) { MessageLengths = messages, ConversationDurations = conversations };
     }
+
+    private static readonly int UnixEpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
 
     internal static readonly string MessageActions = $"action IN ({ConversationBuckets.SqlMessageActions})";
 

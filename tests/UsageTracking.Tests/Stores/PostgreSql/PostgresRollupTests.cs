@@ -62,7 +62,7 @@ public sealed class PostgresRollupTests(PostgresServer server)
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task RollupsFromBeforeTheChatFigures_AreCompletedAndRecountedAtTheNextStart()
+    public async Task RollupsFromBeforeTheChatFiguresAndFunnelCounts_AreRecreatedAndRecountedAtTheNextStart()
     {
         await using (var store = new PostgresUsageStore(server.ConnectionString, _table))
         {
@@ -72,7 +72,8 @@ public sealed class PostgresRollupTests(PostgresServer server)
 
         await ExecuteAsync($"""
             ALTER TABLE "{_table}_hourly" DROP COLUMN ttft_count, DROP COLUMN ttft_sum;
-            DROP TABLE "{_table}_message_daily"; DROP TABLE "{_table}_conversation";
+            DROP TABLE "{_table}_message_daily"; DROP TABLE "{_table}_conversation"; DROP TABLE "{_table}_step_user_daily";
+            DROP TABLE "{_table}_rollup_steps"; DROP TABLE "{_table}_funnel_daily";
             """);
         await using var reopened = new PostgresUsageStore(server.ConnectionString, _table);
         await reopened.EnsureSchemaAsync(true, default);
