@@ -160,6 +160,16 @@ public class PostgresStatsBenchmarks
 
     private static UsageTracking.Analytics.UsageAnalytics Analytics => new(Loaded.Value.Store, Loaded.Value.Store);
 
+    /// <summary>Where the dashboard's time goes: each kind of aggregate row on its own, for the same 30 days.</summary>
+    [Benchmark(Description = "dashboard part: the aggregates of one kind, 30 days")]
+    [Arguments(UsageTracking.Analytics.AggregateParts.Hourly)]
+    [Arguments(UsageTracking.Analytics.AggregateParts.Users)]
+    [Arguments(UsageTracking.Analytics.AggregateParts.Sessions)]
+    [Arguments(UsageTracking.Analytics.AggregateParts.Durations)]
+    [Arguments(UsageTracking.Analytics.AggregateParts.Conversations)]
+    public UsageTracking.Analytics.UsageAggregates DashboardPart(UsageTracking.Analytics.AggregateParts part) =>
+        Loaded.Value.Store.GetAggregatesAsync(UsageQuery.LastDays(30, DateTimeOffset.UtcNow, "bench"), part, default).GetAwaiter().GetResult();
+
     // Three chat steps, each about one row in twenty: counted by the triggers as the rows were loaded, or read back.
     private static readonly UsageTracking.Analytics.FunnelDefinition ChatFunnel = new()
     {
