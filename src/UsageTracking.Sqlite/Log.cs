@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Information, "Added the columns {Columns} to the usage table {Table} in {Path}.")]
     public static partial void ColumnsAdded(ILogger logger, string columns, string table, string path);
 
-    [LoggerMessage(103, LogLevel.Information, "Counted the rollups of {Table} from its rows in {Elapsed:0} ms.")]
-    public static partial void RollupsBuilt(ILogger logger, string table, double elapsed);
+    [LoggerMessage(103, LogLevel.Information, "Counted the rollups of {Table} from its rows in {Elapsed:0} ms ({Reason}).")]
+    public static partial void RollupsBuilt(ILogger logger, string table, string reason, double elapsed);
 
     [LoggerMessage(104, LogLevel.Warning, "The usage table {Table} has rows its rollups have not counted (written by another tool); stats and dashboards count the rows, more slowly, until `usage rebuild-rollups` runs.")]
     public static partial void RollupsBehind(ILogger logger, string table);

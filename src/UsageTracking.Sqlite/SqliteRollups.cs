@@ -87,15 +87,18 @@ internal sealed class SqliteRollups(string table, FunnelSteps steps)
 
     /// <summary>
     /// Creates the tables when missing (or completes a set from an earlier version: the state table, the hourly error and
-    /// time-to-first-token counts, the chat tables) and returns true: the caller then fills them from the rows, which also
-    /// levels the state.
+    /// time-to-first-token counts, the chat tables) and says why, or null when they are as this store keeps them: the caller
+    /// then fills them from the rows, which also levels the state.
     /// </summary>
-    public bool Ensure(SqliteConnection connection)
+    public string? Ensure(SqliteConnection connection)
     {
-        if (Exist(connection) && HasColumn(connection, "_hourly", "ttft_sum") && HasColumn(connection, "_conversation", "last_ms")
-            && HasColumn(connection, "_rollup_state", "funnel_steps") && CountedSteps(connection) == steps.Key)
+        var reason = !Exist(connection) ? "the table had none"
+            : !HasColumn(connection, "_hourly", "ttft_sum") || !HasColumn(connection, "_conversation", "last_ms") || !HasColumn(connection, "_rollup_state", "funnel_steps")
+                ? "they were of an earlier layout"
+                : CountedSteps(connection) != steps.Key ? "they counted other funnel steps than UsageTracking:Funnels names" : null;
+        if (reason is null)
         {
-            return false;
+            return null;
         }
 
         using var command = connection.CreateCommand();
@@ -119,7 +122,7 @@ internal sealed class SqliteRollups(string table, FunnelSteps steps)
             command.ExecuteNonQuery();
         }
 
-        return true;
+        return reason;
     }
 
     /// <summary>The funnel steps (<see cref="FunnelSteps.Key"/>) the rollups were last counted for; a full recount records this store's.</summary>

@@ -42,12 +42,12 @@ public sealed partial class SqliteUsageStore
     private TableShape EnsureSchema(SqliteConnection connection, bool allowUpgrade)
     {
         var shape = EnsureTable(connection, allowUpgrade);
-        if (_rollups.Ensure(connection))
+        if (_rollups.Ensure(connection) is { } reason)
         {
-            // New rollups (or ones from before they counted errors) over an existing table: count them once from its rows.
+            // New rollups (or ones of an earlier layout, or of other funnels) over an existing table: count them once from its rows.
             var watch = System.Diagnostics.Stopwatch.StartNew();
             _rollups.Rebuild(connection, shape);
-            Log.RollupsBuilt(_logger, TableName, watch.Elapsed.TotalMilliseconds);
+            Log.RollupsBuilt(_logger, TableName, reason, watch.Elapsed.TotalMilliseconds);
         }
 
         return shape;

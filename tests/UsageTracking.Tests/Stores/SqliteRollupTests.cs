@@ -100,8 +100,10 @@ public sealed class SqliteRollupTests : IDisposable
             Assert.Null(await store.CountFunnelAsync(funnel, days, default));
         }
 
-        await using var reopened = new SqliteUsageStore(_folder.Database, funnels: [funnel]);
+        var logs = new CapturingLoggerProvider();
+        await using var reopened = new SqliteUsageStore(_folder.Database, logger: logs.CreateLogger("store"), funnels: [funnel]);
         await reopened.EnsureSchemaAsync(true, default);
+        Assert.Contains(logs.Entries, e => e.Message.Contains("other funnel steps than UsageTracking:Funnels names", StringComparison.Ordinal));
         await reopened.WriteBatchAsync(Events(500, 10), default);
         var counted = await reopened.CountFunnelAsync(funnel, days, default);
         var fromEvents = await new UsageAnalytics(reopened, reopened).CountFunnelAsync(funnel, days);
