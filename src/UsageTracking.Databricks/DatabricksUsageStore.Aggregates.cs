@@ -22,18 +22,12 @@ public sealed partial class DatabricksUsageStore
         }
 
         // Whole hours and days the range overlaps, as every store's aggregates answer.
-        var since = query.Since.UtcDateTime;
-        var hours = query with { Since = new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero), User = null };
-        var days = query with
-        {
-            Since = new DateTimeOffset(since.Date, TimeSpan.Zero),
-            Until = new DateTimeOffset(query.Until.AddTicks(-1).UtcDateTime.Date.AddDays(1), TimeSpan.Zero),
-            User = null,
-        };
+        var hours = query.CoveringHours() with { User = null };
+        var days = query.CoveringDays() with { User = null };
         bool Has(string column) => columns.Contains(column);
         var error = Has("is_error") ? "coalesce(is_error, instr(action, '_error') > 0)" : "instr(action, '_error') > 0";
         const string Hour = "CAST(floor(unix_seconds(timestamp) / 3600) AS BIGINT) AS hour_index";
-        const string Day = "CAST(floor(unix_seconds(timestamp) / 86400) AS BIGINT) AS day_index";
+        var dayIndex = DayIndex("timestamp");
 
         var hourly = new List<HourlyActivity>();
         if (parts.HasFlag(AggregateParts.Hourly))
@@ -82,7 +76,7 @@ public sealed partial class DatabricksUsageStore
             // Each day of a user as "day,events,errors".
             var result = await RunAsync("aggregate_users", $"""
                 SELECT user, concat_ws(';', collect_list(concat_ws(',', CAST(day_index AS STRING), CAST(events AS STRING), CAST(errors AS STRING)))) AS days
-                FROM (SELECT {Day}, user, count(*) AS events, count_if({error}) AS errors FROM {_table} WHERE {where} GROUP BY 1, 2)
+                FROM (SELECT {dayIndex}, user, count(*) AS events, count_if({error}) AS errors FROM {_table} WHERE {where} GROUP BY 1, 2)
                 GROUP BY user
                 """, parameters, cancellationToken).ConfigureAwait(false);
             foreach (var row in result.Rows)
@@ -98,7 +92,7 @@ public sealed partial class DatabricksUsageStore
             var (where, parameters) = Where(days);
             var funnel = string.Join(", ", UsageActions.Funnel.Select(a => $"'{a}'"));
             var result = await RunAsync("aggregate_sessions", $"""
-                SELECT {Day}, action, count(DISTINCT session_id) AS sessions FROM {_table}
+                SELECT {dayIndex}, action, count(DISTINCT session_id) AS sessions FROM {_table}
                 WHERE {where} AND action IN ({funnel}) AND session_id <> '' GROUP BY 1, 2
                 """, parameters, cancellationToken).ConfigureAwait(false);
             sessions.AddRange(result.Rows.Select(row => new DailySessionStep(DayOf(Long(result, row, "day_index")), result.Value(row, "action") as string ?? "",
@@ -175,7 +169,7 @@ public sealed partial class DatabricksUsageStore
         var columns = await DescribeAsync(cancellationToken).ConfigureAwait(false);
         if (columns is null)
         {
-            return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, 0)).ToList();
+            return funnel.Count(_ => 0);
         }
 
         var (where, parameters) = Where(query with { User = null, Actions = funnel.Steps });
@@ -190,7 +184,7 @@ public sealed partial class DatabricksUsageStore
             """, parameters, cancellationToken).ConfigureAwait(false);
         var counts = result.Rows.ToDictionary(row => result.Value(row, "action") as string ?? "",
             row => Long(result, row, funnel.CountBy == FunnelUnit.User ? "users" : "sessions"), StringComparer.Ordinal);
-        return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, counts.GetValueOrDefault(action))).ToList();
+        return funnel.Count(counts.GetValueOrDefault);
     }
 
     private static string DayIndex(string column) => $"CAST(floor(unix_seconds({column}) / 86400) AS BIGINT) AS day_index";

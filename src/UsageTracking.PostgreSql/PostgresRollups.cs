@@ -83,7 +83,7 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
             }
         }
 
-        return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, counts.GetValueOrDefault(action))).ToList();
+        return funnel.Count(counts.GetValueOrDefault);
     }
 
     /// <summary>Each conversation's first and last message, in Unix milliseconds (UTC).</summary>
@@ -117,7 +117,7 @@ internal sealed class PostgresRollups(string schema, string table, FunnelSteps s
         var funnel = string.Join(", ", steps.SessionSteps.Order(StringComparer.Ordinal).Select(Literal));
         var userSteps = steps.UserSteps.Count == 0 ? "NULL" : string.Join(", ", steps.UserSteps.Order(StringComparer.Ordinal).Select(Literal));
         var unit = $"COALESCE(NULLIF(\"user\", ''), 'channel:' || (properties ->> '{ChatProperties.ChannelId}'))";
-        var messages = $"action IN ({ConversationBuckets.SqlMessageActions})";
+        var messages = PostgresUsageStore.MessageActions;
         var ttft = PostgresUsageStore.Ttft;
         var length = PostgresUsageStore.Number(ConversationBuckets.MessageLengthKey);
         var lengthBucket = ConversationBuckets.SqlCase(length, ConversationBuckets.MessageLength);

@@ -203,10 +203,8 @@ public sealed partial class PostgresUsageStore
     {
         public RowRanges(UsageQuery query)
         {
-            var since = query.Since.UtcDateTime;
-            Hours = query with { Since = new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero), User = null };
-            var lastDay = query.Until.AddTicks(-1).UtcDateTime.Date;
-            Days = query with { Since = new DateTimeOffset(since.Date, TimeSpan.Zero), Until = new DateTimeOffset(lastDay.AddDays(1), TimeSpan.Zero), User = null };
+            Hours = query.CoveringHours() with { User = null };
+            Days = query.CoveringDays() with { User = null };
         }
 
         public UsageQuery Hours { get; }

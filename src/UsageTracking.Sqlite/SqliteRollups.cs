@@ -555,7 +555,7 @@ internal sealed class SqliteRollups(string table, FunnelSteps steps)
             }
         }
 
-        return funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, counts.GetValueOrDefault(action))).ToList();
+        return funnel.Count(counts.GetValueOrDefault);
     }
 
     private static async IAsyncEnumerable<SqliteDataReader> ReadRows(SqliteConnection connection, string sql, object from, object until, string? app,

@@ -25,6 +25,20 @@ public sealed record UsageQuery(DateTimeOffset Since, DateTimeOffset Until, stri
         return new UsageQuery(midnight.AddDays(-(days - 1)), now.AddSeconds(1), appName, user);
     }
 
+    /// <summary>The same query over the whole UTC hours its range overlaps (what hourly aggregates answer).</summary>
+    public UsageQuery CoveringHours()
+    {
+        var since = Since.UtcDateTime;
+        return this with { Since = new DateTimeOffset(since.Year, since.Month, since.Day, since.Hour, 0, 0, TimeSpan.Zero) };
+    }
+
+    /// <summary>The same query over the whole UTC days its range overlaps (what daily aggregates and funnels answer).</summary>
+    public UsageQuery CoveringDays() => this with
+    {
+        Since = new DateTimeOffset(Since.UtcDateTime.Date, TimeSpan.Zero),
+        Until = new DateTimeOffset(Until.AddTicks(-1).UtcDateTime.Date.AddDays(1), TimeSpan.Zero),
+    };
+
     /// <summary>
     /// The UTC days this range covers whole, first and last inclusive, or null when it does not cover whole days: it must
     /// start at a midnight and end at a midnight or after <paramref name="now"/> (today so far is all of today there is).

@@ -33,6 +33,13 @@ public sealed class FunnelDefinition
 
     /// <summary>Whether the funnel is shown for <paramref name="app"/> (null: the dashboard of every app).</summary>
     public bool AppliesTo(string? app) => App is null || string.Equals(App, app, StringComparison.Ordinal);
+
+    /// <summary>Its steps in order, each with the count <paramref name="countOf"/> gives for its action.</summary>
+    public IReadOnlyList<FunnelStepCount> Count(Func<string, long> countOf)
+    {
+        ArgumentNullException.ThrowIfNull(countOf);
+        return Steps.Select((action, i) => new FunnelStepCount(i + 1, action, countOf(action))).ToList();
+    }
 }
 
 /// <summary>One step of a configured funnel: how many sessions or users reached it.</summary>

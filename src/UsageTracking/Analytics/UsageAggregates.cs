@@ -165,7 +165,4 @@ public static class UsageActions
 {
     /// <summary>The funnel's steps, in order.</summary>
     public static IReadOnlyList<string> Funnel { get; } = [Actions.GenerateQuestion, Actions.SqlQuery, Actions.EditSql, Actions.ExecuteSql, Actions.DownloadResults];
-
-    /// <summary>Whether sessions reaching this action are counted for the funnel.</summary>
-    public static bool IsFunnelStep(string action) => Funnel.Contains(action);
 }

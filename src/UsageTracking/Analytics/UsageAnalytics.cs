@@ -91,12 +91,7 @@ public sealed class UsageAnalytics
     {
         ArgumentNullException.ThrowIfNull(funnel);
         ArgumentNullException.ThrowIfNull(query);
-        var since = query.Since.UtcDateTime.Date;
-        var days = query with
-        {
-            Since = new DateTimeOffset(since, TimeSpan.Zero),
-            Until = new DateTimeOffset(query.Until.AddTicks(-1).UtcDateTime.Date.AddDays(1), TimeSpan.Zero),
-        };
+        var days = query.CoveringDays();
         if (query.User is null && _funnelCounts is not null
             && await _funnelCounts.CountFunnelAsync(funnel, days, cancellationToken).ConfigureAwait(false) is { } counted)
         {
@@ -116,7 +111,7 @@ public sealed class UsageAnalytics
             }
         }
 
-        return new FunnelCounts(funnel.Name, funnel.CountBy, funnel.Steps.Select((action, i) => new FunnelStepCount(i + 1, action, reached[action].Count)).ToList());
+        return new FunnelCounts(funnel.Name, funnel.CountBy, funnel.Count(action => reached[action].Count));
     }
 
     /// <summary>When the newest event was tracked (null for an empty table).</summary>
